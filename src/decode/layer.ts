@@ -1,0 +1,40 @@
+/**
+ * The contract every protocol decoder in src/decode/ follows (after gopacket's `layers/`):
+ * a decoder takes the packet bytes, the offset where its header starts and the end of the
+ * valid bytes, and returns one typed layer. It never throws and never reads outside
+ * [offset, end): short input gives `truncated: true`, nonsense gives a stable `anomaly` name
+ * (`ipv4.bad_ihl`, `tcp.bad_data_offset`). Fields are numbers or views (subarrays) into the
+ * input, never copies. A decoder does not know which layer comes before or after it: it
+ * names the next layer as a key in a registry (`next`), and the packet decoder looks it up.
+ */
+
+/** The registries through which one layer hands over to the next. */
+export type RegistryName = 'linktype' | 'ethertype' | 'ipproto' | 'udpport' | 'tcpport' | 'sctpport';
+
+export interface NextLayer {
+  registry: RegistryName;
+  key: number;
+  /** A second key to try when `key` is not registered (e.g. UDP source port when the destination is unknown). */
+  altKey?: number;
+}
+
+export interface Layer {
+  /** Layer name, e.g. 'ethernet', 'vlan', 'ipv4', 'ipv6', 'ipv6.fragment', 'tcp', 'udp', 'vxlan'. */
+  readonly kind: string;
+  /** Offset of the first header byte in the packet. */
+  readonly offset: number;
+  /** Bytes of header this layer occupies (as far as it could be read). */
+  readonly headerLength: number;
+  /** The bytes this layer carries for the next one: [payloadOffset, payloadEnd). */
+  readonly payloadOffset: number;
+  readonly payloadEnd: number;
+  /** What comes next, or null when this is the last decodable layer. */
+  readonly next: NextLayer | null;
+  /** The input ended before the header (or the length the header claims) did. */
+  readonly truncated: boolean;
+  /** Stable name of what is wrong with this layer, or null. Format: `<kind>.<snake_case_reason>`. */
+  readonly anomaly: string | null;
+}
+
+/** A decoder for one layer kind. Pure: no state, no allocation beyond the returned layer. */
+export type LayerDecoder = (data: Uint8Array, offset: number, end: number) => Layer;
