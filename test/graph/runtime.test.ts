@@ -1,0 +1,109 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Graph } from '../../src/graph/runtime.js';
+import type { GraphNode, NodeOutput } from '../../src/graph/node.js';
+import { GraphPacket } from '../../src/graph/packet.js';
+import { showRun } from '../../src/graph/show-run.js';
+
+function packet(seq: number, firstByte: number): GraphPacket {
+  return new GraphPacket(seq, {
+    data: Uint8Array.of(firstByte, 0, 0, 0),
+    origLen: 4,
+    tsSec: 1_700_000_000,
+    tsNsec: 5000,
+    linkType: 1,
+    interfaceId: 0,
+  });
+}
+
+/** Routes even first bytes to `even`, odd ones to `odd`, zero to error-drop. */
+class Classify implements GraphNode {
+  readonly name = 'classify';
+  readonly nextNodes = ['even', 'odd'];
+  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+    for (const pkt of frame) {
+      if (pkt.data[0] === 0) out.drop(pkt, 'zero byte');
+      else out.enqueue(pkt.data[0] % 2, pkt);
+    }
+  }
+  traceLines(pkt: GraphPacket): string[] {
+    return [`first byte ${pkt.data[0]}`];
+  }
+}
+
+class Sink implements GraphNode {
+  readonly nextNodes: string[] = [];
+  readonly seen: number[] = [];
+  flushes = 0;
+  constructor(readonly name: string) {}
+  process(frame: readonly GraphPacket[]): void {
+    for (const pkt of frame) this.seen.push(pkt.seq);
+  }
+  endOfVector(): void {
+    this.flushes++;
+  }
+}
+
+describe('graph runtime', () => {
+  test('routes packets by next index and counts calls and vectors per node', () => {
+    const even = new Sink('even');
+    const odd = new Sink('odd');
+    const graph = new Graph([new Classify(), even, odd]);
+    graph.inject('classify', [packet(0, 1), packet(1, 2), packet(2, 3), packet(3, 0)]);
+    graph.inject('classify', [packet(4, 4)]);
+    assert.deepEqual(odd.seen, [0, 2]);
+    assert.deepEqual(even.seen, [1, 4]);
+    assert.equal(graph.counters('classify').calls, 2);
+    assert.equal(graph.counters('classify').vectors, 5);
+    assert.equal(graph.counters('even').calls, 2);
+    assert.equal(graph.counters('even').vectors, 2);
+    assert.equal(graph.counters('odd').calls, 1);
+    assert.equal(graph.counters('error-drop').vectors, 1);
+    assert.equal(graph.errors.get('classify: zero byte'), 1);
+    assert.equal(even.flushes, 2, 'endOfVector runs once per injected vector');
+  });
+
+  test('rejects unknown next nodes and duplicate names with stable codes', () => {
+    const broken: GraphNode = { name: 'a', nextNodes: ['missing'], process: () => undefined };
+    assert.throws(() => new Graph([broken]), { code: 'GRAPH_UNKNOWN_NODE' });
+    assert.throws(() => new Graph([new Sink('x'), new Sink('x')]), { code: 'GRAPH_DUPLICATE_NODE' });
+  });
+
+  test('traces exactly the next N packets entering the node, through every node they pass', () => {
+    const graph = new Graph([new Classify(), new Sink('even'), new Sink('odd')]);
+    graph.tracer.add('classify', 2);
+    graph.inject('classify', [packet(0, 0), packet(1, 2), packet(2, 3)]);
+    const traces = graph.tracer.traced;
+    assert.equal(traces.length, 2);
+    assert.deepEqual(
+      traces[0].records.map((r) => r.node),
+      ['classify', 'error-drop'],
+    );
+    assert.deepEqual(traces[0].records[1].lines, ['classify: zero byte']);
+    assert.deepEqual(
+      traces[1].records.map((r) => [r.node, r.lines]),
+      [
+        ['classify', ['first byte 2']],
+        ['even', []],
+      ],
+    );
+    const text = graph.tracer.show();
+    assert.match(text, /^Packet 1$/m);
+    assert.match(text, /^\d\d:\d\d:\d\d:\d{6}: error-drop$/m);
+    assert.doesNotMatch(text, /^Packet 3$/m);
+    graph.tracer.clear();
+    assert.equal(graph.tracer.show(), 'No packets in trace buffer\n');
+  });
+
+  test('show run lists every node with its counters', () => {
+    const graph = new Graph([new Classify(), new Sink('even'), new Sink('odd')]);
+    graph.inject('classify', [packet(0, 2), packet(1, 4), packet(2, 6), packet(3, 8)]);
+    const text = showRun(graph, new Set(['classify']));
+    const row = text.split('\n').find((l) => l.startsWith('even'));
+    assert.ok(row, text);
+    const cols = row.trim().split(/\s+/);
+    assert.deepEqual([cols[1], cols[2], cols[3], cols[4], cols[6]], ['active', '1', '4', '0', '4.00']);
+    assert.match(text, /^odd\s+idle\s+0\s+0\s+0\s+0\.00e0\s+0\.00$/m);
+    assert.match(text, /^classify\s+polling\s+1\s+4 /m);
+  });
+});
