@@ -22,6 +22,8 @@ export class GraphPacket {
   /** True for a packet the graph built itself (a reassembled datagram), not one that was captured. */
   derived: boolean;
   trace: PacketTrace | null;
+  /** For traced packets: how many layers existed when the current node started (its trace shows the rest). */
+  traceFrom: number;
   dropReason: string | null;
 
   constructor(seq: number, record: PacketRecord) {
@@ -36,6 +38,7 @@ export class GraphPacket {
     this.layers = [];
     this.derived = false;
     this.trace = null;
+    this.traceFrom = 0;
     this.dropReason = null;
   }
 

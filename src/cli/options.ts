@@ -1,0 +1,23 @@
+import { UsageError } from '../util/errors.js';
+
+/** Option parsers shared by the commands: each turns a string into a value or a UsageError. */
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError('CLI_BAD_NUMBER', `expected a positive whole number, not "${value}"`);
+  }
+  return n;
+}
+
+export interface TraceSpec {
+  node: string;
+  count: number;
+}
+
+/** `NODE:COUNT`, as in VPP's `trace add NODE COUNT`. */
+export function parseTraceSpec(value: string): TraceSpec {
+  const match = /^([a-z0-9][a-z0-9-]*):(\d+)$/.exec(value);
+  if (!match) throw new UsageError('CLI_BAD_TRACE', `--trace takes NODE:COUNT (e.g. pcap-input:10), not "${value}"`);
+  return { node: match[1], count: parsePositiveInt(match[2]) };
+}

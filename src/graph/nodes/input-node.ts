@@ -1,0 +1,58 @@
+import type { GraphNode, NodeOutput } from '../node.js';
+import type { GraphPacket } from '../packet.js';
+
+/** Formats a capture timestamp as an ISO-8601 UTC time with nanoseconds. */
+export function formatCaptureTime(tsSec: number, tsNsec: number): string {
+  const iso = new Date(tsSec * 1000).toISOString();
+  return `${iso.slice(0, 19)}.${String(tsNsec).padStart(9, '0')}Z`;
+}
+
+/**
+ * Where captured packets enter the graph (a file, stdin, a live capture). It only counts
+ * and, for traced packets, records what was captured; the next node does the work.
+ */
+export class CaptureInputNode implements GraphNode {
+  readonly nextNodes: string[];
+
+  constructor(
+    readonly name: string,
+    next: string,
+  ) {
+    this.nextNodes = [next];
+  }
+
+  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+    for (const pkt of frame) out.enqueue(0, pkt);
+  }
+
+  traceLines(pkt: GraphPacket): string[] {
+    return [
+      `frame ${pkt.seq + 1}: ${formatCaptureTime(pkt.tsSec, pkt.tsNsec)}, ${pkt.data.length} bytes captured, ${pkt.origLen} on wire, interface ${pkt.interfaceId}`,
+    ];
+  }
+}
+
+/** Passes packets a predicate accepts and drops the rest (the pcap-filter of `read -f`). */
+export class FilterNode implements GraphNode {
+  readonly nextNodes: string[];
+
+  constructor(
+    readonly name: string,
+    next: string,
+    private readonly accepts: (pkt: GraphPacket) => boolean,
+    private readonly expression: string,
+  ) {
+    this.nextNodes = [next];
+  }
+
+  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+    for (const pkt of frame) {
+      if (this.accepts(pkt)) out.enqueue(0, pkt);
+      else out.drop(pkt, 'filter did not match');
+    }
+  }
+
+  traceLines(pkt: GraphPacket): string[] {
+    return [`${this.expression}: ${pkt.dropReason === null ? 'match' : 'no match'}`];
+  }
+}

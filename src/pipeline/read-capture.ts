@@ -1,0 +1,88 @@
+import { openCapture, createCaptureWriter, formatForPath, type CaptureWriter } from '../pcap/index.js';
+import { GraphPacket } from '../graph/packet.js';
+import { showRun } from '../graph/show-run.js';
+import { MeshtapError, UsageError } from '../util/errors.js';
+import type { TraceSpec } from '../cli/options.js';
+import { buildReadGraph, CAPTURE_INPUT } from './read-graph.js';
+import { PacketPrinter, type ReadOutputFormat } from './packet-printer.js';
+
+export type { ReadOutputFormat } from './packet-printer.js';
+
+export interface ReadPipelineOptions {
+  /** A file path, or '-' for standard input. */
+  source: string;
+  count?: number;
+  filter?: string;
+  format: ReadOutputFormat;
+  quiet: boolean;
+  write?: string;
+  outFormat?: 'pcap' | 'pcapng';
+  traces: readonly TraceSpec[];
+  stats: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface ReadResult {
+  packets: number;
+  error: MeshtapError | null;
+}
+
+/**
+ * `meshtap read`: a capture file through the decode graph into a printer and/or a capture
+ * writer. A damaged file still yields every packet before the damage; the damage is then
+ * reported with its code and byte offset and the run ends with status 1.
+ */
+export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadResult> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const reader = await openCapture(opts.source === '-' ? process.stdin : opts.source);
+  const writer = opts.write === undefined ? null : openWriter(opts.write, opts.outFormat, stdout);
+  // When the capture itself goes to stdout, everything else printed goes to stderr.
+  const textOut = opts.write === '-' ? stderr : stdout;
+  const printer = new PacketPrinter({
+    format: opts.format,
+    print: !opts.quiet && opts.write === undefined,
+    limit: opts.count,
+    writer,
+    out: textOut,
+  });
+  const graph = buildReadGraph({ filter: opts.filter, consumer: printer });
+  for (const spec of opts.traces) {
+    if (!graph.hasNode(spec.node)) {
+      const names = graph.nodes.map((n) => n.name).join(', ');
+      throw new UsageError('CLI_UNKNOWN_NODE', `no graph node named "${spec.node}"; nodes: ${names}`);
+    }
+    graph.tracer.add(spec.node, spec.count);
+  }
+
+  let seq = 0;
+  try {
+    for await (const batch of reader.batches()) {
+      const vector = batch.map((record) => new GraphPacket(seq++, record));
+      graph.inject(CAPTURE_INPUT, vector);
+      await printer.drain();
+      if (writer) await writer.flush();
+      if (printer.done) break;
+    }
+  } finally {
+    await reader.close();
+    if (writer) await writer.close();
+  }
+
+  if (opts.quiet) textOut.write(`${printer.consumed} packets\n`);
+  if (opts.traces.length > 0) textOut.write(graph.tracer.show());
+  if (opts.stats) {
+    textOut.write(showRun(graph, new Set([CAPTURE_INPUT])));
+    for (const [reason, count] of graph.errors) textOut.write(`${String(count).padStart(12)}  ${reason}\n`);
+  }
+  if (reader.error && !printer.done) {
+    stderr.write(`meshtap: ${reader.error.message} [${reader.error.code}]\n`);
+    return { packets: printer.consumed, error: reader.error };
+  }
+  return { packets: printer.consumed, error: null };
+}
+
+function openWriter(path: string, format: 'pcap' | 'pcapng' | undefined, stdout: NodeJS.WritableStream): CaptureWriter {
+  return createCaptureWriter(path === '-' ? stdout : path, { format: format ?? formatForPath(path) });
+}
