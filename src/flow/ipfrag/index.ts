@@ -1,0 +1,3 @@
+export { FragmentReassembler } from './reassembler.js';
+export { newFragmentWins } from './policy.js';
+export * from './types.js';
