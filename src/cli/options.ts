@@ -18,6 +18,7 @@ export interface TraceSpec {
 /** `NODE:COUNT`, as in VPP's `trace add NODE COUNT`. */
 export function parseTraceSpec(value: string): TraceSpec {
   const match = /^([a-z0-9][a-z0-9-]*):(\d+)$/.exec(value);
-  if (!match) throw new UsageError('CLI_BAD_TRACE', `--trace takes NODE:COUNT (e.g. pcap-input:10), not "${value}"`);
+  if (!match)
+    throw new UsageError('CLI_BAD_TRACE', `--trace takes NODE:COUNT (e.g. pcap-input:10), not "${value}"`);
   return { node: match[1], count: parsePositiveInt(match[2]) };
 }

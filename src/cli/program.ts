@@ -24,9 +24,11 @@ export function reportError(err: unknown): number {
   }
   if (err instanceof MeshtapError) {
     process.stderr.write(`meshtap: ${err.message} [${err.code}]\n`);
-    return err instanceof UsageError ? 2 : 1;
+    return isUsageError(err) ? 2 : 1;
   }
-  process.stderr.write(`meshtap: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `meshtap: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   return 1;
 }
 
@@ -38,4 +40,9 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
+}
+
+/** Errors in what the user typed (options, filter expressions) exit with 2, like a shell usage error. */
+function isUsageError(err: MeshtapError): boolean {
+  return err instanceof UsageError || err.code.startsWith('FILTER_');
 }

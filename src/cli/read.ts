@@ -20,17 +20,27 @@ const OUTPUT_FORMATS: readonly ReadOutputFormat[] = ['text', 'json'];
 export function registerReadCommand(program: Command): void {
   program
     .command('read')
-    .description('Read a capture file (pcap or pcapng, or - for stdin), decode and print or rewrite its packets')
+    .description(
+      'Read a capture file (pcap or pcapng, or - for stdin), decode and print or rewrite its packets',
+    )
     .argument('<file>', 'capture file, or - for standard input')
     .argument('[expression...]', 'pcap-filter expression (same as -f)')
     .option('-c, --count <n>', 'stop after n packets', parsePositiveInt)
-    .option('-w, --write <file>', 'write the packets to a capture file (- for stdout); format from the extension')
+    .option(
+      '-w, --write <file>',
+      'write the packets to a capture file (- for stdout); format from the extension',
+    )
     .option('--out-format <format>', 'capture format for -w: pcap or pcapng')
     .option('--format <format>', 'output: text (one line per packet) or json (one object per packet)', 'text')
     .option('-f, --filter <expression>', 'pcap-filter (tcpdump) expression')
     .option('-n, --numeric', 'do not resolve names (always the case; accepted for tcpdump habits)')
     .option('-q, --quiet', 'decode without printing packets; print the packet count at the end')
-    .option('--trace <node:count>', 'trace the next count packets entering node; print show trace at the end', collectTrace, [])
+    .option(
+      '--trace <node:count>',
+      'trace the next count packets entering node; print show trace at the end',
+      collectTrace,
+      [],
+    )
     .option('--stats', 'print show run (per-node counters) and drop reasons at the end')
     .action(async (file: string, expression: string[], flags: ReadFlags) => {
       const result = await runReadPipeline({
@@ -54,14 +64,20 @@ function collectTrace(value: string, previous: TraceSpec[]): TraceSpec[] {
 
 function mergeFilter(flag: string | undefined, words: string[]): string | undefined {
   if (flag !== undefined && words.length > 0) {
-    throw new UsageError('CLI_FILTER_TWICE', 'give the filter either with -f or as trailing arguments, not both');
+    throw new UsageError(
+      'CLI_FILTER_TWICE',
+      'give the filter either with -f or as trailing arguments, not both',
+    );
   }
   return flag ?? (words.length > 0 ? words.join(' ') : undefined);
 }
 
 function parseOutputFormat(value: string): ReadOutputFormat {
   if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as ReadOutputFormat;
-  throw new UsageError('CLI_BAD_FORMAT', `--format must be one of ${OUTPUT_FORMATS.join(', ')}, not "${value}"`);
+  throw new UsageError(
+    'CLI_BAD_FORMAT',
+    `--format must be one of ${OUTPUT_FORMATS.join(', ')}, not "${value}"`,
+  );
 }
 
 function parseOutFormat(value: string | undefined): 'pcap' | 'pcapng' | undefined {

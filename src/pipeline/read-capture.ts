@@ -75,6 +75,7 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
   if (opts.stats) {
     textOut.write(showRun(graph, new Set([CAPTURE_INPUT])));
     for (const [reason, count] of graph.errors) textOut.write(`${String(count).padStart(12)}  ${reason}\n`);
+    textOut.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   }
   if (reader.error && !printer.done) {
     stderr.write(`meshtap: ${reader.error.message} [${reader.error.code}]\n`);
@@ -83,6 +84,10 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
   return { packets: printer.consumed, error: null };
 }
 
-function openWriter(path: string, format: 'pcap' | 'pcapng' | undefined, stdout: NodeJS.WritableStream): CaptureWriter {
+function openWriter(
+  path: string,
+  format: 'pcap' | 'pcapng' | undefined,
+  stdout: NodeJS.WritableStream,
+): CaptureWriter {
   return createCaptureWriter(path === '-' ? stdout : path, { format: format ?? formatForPath(path) });
 }

@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { ensureBigCapture } from './lib/big-capture.js';
+import { benchRead } from './read.js';
+import { benchFilter } from './filter.js';
+
+/**
+ * `npm run bench [names...]`: builds the CLI, builds the big capture once (bench/out/, not
+ * committed; MESHTAP_BENCH_BYTES sets its size, 1.1 GB by default), then runs each
+ * benchmark against tcpdump/tshark on the same input in the same run and prints ratios.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'bench', 'out');
+const corpus = process.env.MESHTAP_CORPUS ?? resolve(root, '..', 'shared', 'corpus');
+const BENCHES: Record<string, (ctx: Parameters<typeof benchRead>[0]) => Promise<unknown>> = {
+  read: benchRead,
+  filter: (ctx) => benchFilter(ctx.bigCapture),
+};
+
+const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES);
+mkdirSync(outDir, { recursive: true });
+const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+const bytes = Number(process.env.MESHTAP_BENCH_BYTES ?? 1.1e9);
+console.log(`building the benchmark capture (${(bytes / 1e9).toFixed(2)} GB)...`);
+const bigCapture = await ensureBigCapture(join(outDir, 'big.pcap'), bytes, join(corpus, 'pcaps'));
+const ctx = { bigCapture, outDir, meshtapBin: join(root, 'dist', 'cli', 'main.js') };
+for (const name of wanted) {
+  const bench = BENCHES[name];
+  if (!bench) throw new Error(`unknown benchmark ${name}; have ${Object.keys(BENCHES).join(', ')}`);
+  await bench(ctx);
+}
