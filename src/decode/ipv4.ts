@@ -1,0 +1,144 @@
+import { BaseLayer, nextLayer } from './base.js';
+import { u16, u32 } from './bytes.js';
+import { formatIpv4, hex } from './format.js';
+import { ipProtoName } from './names.js';
+
+/**
+ * IPv4 (RFC 791). Addresses are numbers (unsigned 32-bit). The payload range ends at the
+ * total length, so Ethernet padding is not payload; a total length beyond the captured
+ * bytes marks the layer truncated. The header checksum is verified: a bad one is reported
+ * as `ipv4.bad_checksum` but decoding goes on. A first fragment (MF set, offset 0) hands its
+ * bytes to the L4 decoder with `fragmented` set here; later fragments end the walk.
+ */
+export class Ipv4Layer extends BaseLayer {
+  readonly kind = 'ipv4';
+  version = 0;
+  /** Header length in 32-bit words. */
+  ihl = 0;
+  tos = 0;
+  totalLength = 0;
+  id = 0;
+  /** The 3 flag bits: 0x4 reserved, 0x2 DF, 0x1 MF. */
+  flags = 0;
+  /** Fragment offset in bytes (the wire field times 8). */
+  fragmentOffset = 0;
+  ttl = 0;
+  protocol = 0;
+  checksum = 0;
+  checksumValid = false;
+  src = 0;
+  dst = 0;
+  /** MF set or a non-zero fragment offset: the payload is part of a datagram. */
+  fragmented = false;
+}
+
+const MIN_HEADER = 20;
+export const IPV4_FLAG_DF = 0x2;
+export const IPV4_FLAG_MF = 0x1;
+
+function headerChecksumOk(data: Uint8Array, offset: number, headerLength: number): boolean {
+  let sum = 0;
+  for (let i = offset; i < offset + headerLength; i += 2) sum += (data[i] << 8) | data[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff;
+}
+
+function readFields(layer: Ipv4Layer, data: Uint8Array, offset: number): void {
+  layer.tos = data[offset + 1];
+  layer.totalLength = u16(data, offset + 2);
+  layer.id = u16(data, offset + 4);
+  const fragment = u16(data, offset + 6);
+  layer.flags = fragment >>> 13;
+  layer.fragmentOffset = (fragment & 0x1fff) * 8;
+  layer.ttl = data[offset + 8];
+  layer.protocol = data[offset + 9];
+  layer.checksum = u16(data, offset + 10);
+  layer.src = u32(data, offset + 12);
+  layer.dst = u32(data, offset + 16);
+  layer.fragmented = (layer.flags & IPV4_FLAG_MF) !== 0 || layer.fragmentOffset !== 0;
+}
+
+export function decodeIpv4(data: Uint8Array, offset: number, end: number): Ipv4Layer {
+  const layer = new Ipv4Layer(offset, end);
+  const available = end - offset;
+  if (available < 1) return layer.cut(0, end);
+  layer.version = data[offset] >>> 4;
+  layer.ihl = data[offset] & 0x0f;
+  if (layer.version !== 4) return fail(layer, 'ipv4.bad_version');
+  const headerLength = layer.ihl * 4;
+  if (headerLength < MIN_HEADER) return fail(layer, 'ipv4.bad_ihl');
+  if (available < headerLength) return layer.cut(available, end);
+  readFields(layer, data, offset);
+  layer.checksumValid = headerChecksumOk(data, offset, headerLength);
+  if (layer.totalLength !== 0 && layer.totalLength < headerLength) {
+    layer.span(headerLength, end);
+    return fail(layer, 'ipv4.bad_total_length');
+  }
+  // A zero total length is what TCP segmentation offload leaves in captures: use the captured bytes.
+  const datagramEnd = layer.totalLength === 0 ? end : offset + layer.totalLength;
+  layer.span(headerLength, datagramEnd < end ? datagramEnd : end);
+  layer.truncated = datagramEnd > end;
+  if (layer.totalLength === 0) layer.anomaly = 'ipv4.zero_total_length';
+  else if (!layer.checksumValid) layer.anomaly = 'ipv4.bad_checksum';
+  if (layer.fragmentOffset === 0) layer.next = nextLayer('ipproto', layer.protocol);
+  return layer;
+}
+
+/** Nonsense header: nothing after it can be trusted, so the walk ends with the rest as payload. */
+function fail(layer: Ipv4Layer, anomaly: string): Ipv4Layer {
+  if (layer.headerLength === 0) layer.span(0, layer.payloadEnd);
+  layer.anomaly = anomaly;
+  layer.next = null;
+  return layer;
+}
+
+function flagNames(flags: number): string {
+  const names: string[] = [];
+  if (flags & IPV4_FLAG_DF) names.push('DONT_FRAGMENT');
+  if (flags & IPV4_FLAG_MF) names.push('MORE_FRAGMENTS');
+  if (flags & 0x4) names.push('RESERVED');
+  return names.join(' ');
+}
+
+function complete(layer: Ipv4Layer): boolean {
+  return (
+    layer.headerLength >= MIN_HEADER &&
+    layer.anomaly !== 'ipv4.bad_version' &&
+    layer.anomaly !== 'ipv4.bad_ihl'
+  );
+}
+
+export function ipv4TraceLines(layer: Ipv4Layer, _data: Uint8Array): string[] {
+  if (!complete(layer))
+    return [`IP4: ${layer.anomaly ?? 'truncated'}, version ${layer.version}, ihl ${layer.ihl}`];
+  const lines = [
+    `${ipProtoName(layer.protocol).toUpperCase()}: ${formatIpv4(layer.src)} -> ${formatIpv4(layer.dst)}`,
+    `tos ${hex(layer.tos, 2)}, ttl ${layer.ttl}, length ${layer.totalLength}, checksum ${hex(layer.checksum, 4)}${layer.checksumValid ? '' : ' (bad)'}`,
+  ];
+  const offsetText = layer.fragmentOffset ? `, offset ${layer.fragmentOffset}` : '';
+  const flags = flagNames(layer.flags);
+  lines.push(`fragment id ${hex(layer.id, 4)}${offsetText}${flags ? `, flags ${flags}` : ''}`);
+  if (layer.headerLength > MIN_HEADER) lines.push(`options: ${layer.headerLength - MIN_HEADER} bytes`);
+  if (layer.anomaly) lines.push(`anomaly ${layer.anomaly}${layer.truncated ? ', truncated' : ''}`);
+  else if (layer.truncated) lines.push('truncated');
+  return lines;
+}
+
+export function ipv4ToJson(layer: Ipv4Layer, _data: Uint8Array): Record<string, unknown> {
+  if (!complete(layer)) return { version: layer.version, ihl: layer.ihl };
+  return {
+    src: formatIpv4(layer.src),
+    dst: formatIpv4(layer.dst),
+    protocol: layer.protocol,
+    tos: layer.tos,
+    ttl: layer.ttl,
+    totalLength: layer.totalLength,
+    id: layer.id,
+    flags: flagNames(layer.flags),
+    fragmentOffset: layer.fragmentOffset,
+    fragmented: layer.fragmented,
+    checksum: hex(layer.checksum, 4),
+    checksumValid: layer.checksumValid,
+    optionsLength: layer.headerLength - MIN_HEADER,
+  };
+}

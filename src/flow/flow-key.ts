@@ -1,0 +1,58 @@
+/**
+ * The flow key: a 5-tuple where both directions name the same stream. Instead of building a
+ * string per packet, the table hashes the address and port bytes into a number with a
+ * direction-independent combination (the two endpoint hashes are added), so a packet and its
+ * reply land in the same bucket; the bucket then compares the stored bytes exactly.
+ */
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over one endpoint's address bytes and port. */
+function hashEndpoint(addr: Uint8Array, port: number): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr[i], FNV_PRIME);
+  h = Math.imul(h ^ (port >>> 8), FNV_PRIME);
+  h = Math.imul(h ^ (port & 0xff), FNV_PRIME);
+  return h;
+}
+
+/** Same value for (src, dst) and (dst, src): the sum of the endpoint hashes is symmetric. */
+export function flowHash(
+  srcAddr: Uint8Array,
+  srcPort: number,
+  dstAddr: Uint8Array,
+  dstPort: number,
+  proto: number,
+): number {
+  const sum = (hashEndpoint(srcAddr, srcPort) + hashEndpoint(dstAddr, dstPort)) | 0;
+  // A final avalanche step so that the proto and the sum spread over all bits.
+  let h = Math.imul(sum ^ proto, 0x9e3779b1);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+export function sameAddr(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** 0: well-known (< 1024), 1: registered (< 32768), 2: ephemeral (the range stacks pick client ports from). */
+function portRank(port: number): number {
+  if (port < 1024) return 0;
+  return port < 32768 ? 1 : 2;
+}
+
+/**
+ * Which side of a stream picked up mid-connection (no SYN seen) is the server: the one with
+ * the "more server-like" port (well-known < registered < ephemeral). Returns 0 when the
+ * packet's source looks like the server, 1 when the destination does, -1 when the ports
+ * do not tell (then the first packet's sender is taken as the client).
+ */
+export function guessServerSide(srcPort: number, dstPort: number): -1 | 0 | 1 {
+  const s = portRank(srcPort);
+  const d = portRank(dstPort);
+  if (s === d) return -1;
+  return s < d ? 0 : 1;
+}

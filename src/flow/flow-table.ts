@@ -1,0 +1,342 @@
+import { Flow, IPPROTO_TCP, type FlowEndReason, type FlowState } from './flow.js';
+import { FlowList } from './flow-list.js';
+import { PacketClock } from './packet-clock.js';
+import { flowHash, guessServerSide, sameAddr } from './flow-key.js';
+
+export { Flow, IPPROTO_TCP, IPPROTO_UDP, type FlowEndReason, type FlowState } from './flow.js';
+
+const TCP_FIN = 0x01;
+const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
+const TCP_ACK = 0x10;
+
+export interface FlowTableOptions {
+  /** Most flows held at once; creating one more ends the least recently active ('evicted'). */
+  maxFlows: number;
+  /** Most out-of-order bytes held by all flows' reassemblers together (see chargeBuffer). */
+  maxBufferedBytes: number;
+  /** Idle time of an open TCP flow before it ends ('idle'). */
+  tcpEstablishedTimeoutUs: number;
+  /** Idle time of a TCP flow after the first FIN. */
+  tcpClosingTimeoutUs: number;
+  /** How long a closed flow (both FINs, or a RST) still takes late retransmissions. */
+  closedLingerUs: number;
+  /** Idle time of UDP (and any other non-TCP) flows. */
+  udpTimeoutUs: number;
+  /** A packet time further ahead than this is only believed once a second packet confirms it (see PacketClock). */
+  maxClockJumpUs: number;
+}
+
+/** Called once per flow when it ends. It must not call lookup() (the table is mid-update). */
+export type FlowEndHook<T> = (flow: Flow<T>, reason: FlowEndReason, tsUs: number) => void;
+
+export const DEFAULT_FLOW_TABLE_OPTIONS: FlowTableOptions = {
+  maxFlows: 1 << 18,
+  maxBufferedBytes: 64 << 20,
+  tcpEstablishedTimeoutUs: 300e6,
+  tcpClosingTimeoutUs: 30e6,
+  closedLingerUs: 2e6,
+  udpTimeoutUs: 60e6,
+  maxClockJumpUs: 3600e6,
+};
+
+export interface FlowTableStats {
+  created: number;
+  ended: Record<FlowEndReason, number>;
+  /** Flows ended early because maxFlows was reached. */
+  evictedForFlows: number;
+  /** Flows ended early because maxBufferedBytes was reached. */
+  evictedForMemory: number;
+  /** Largest total of buffered bytes seen. */
+  peakBufferedBytes: number;
+}
+
+/** The answer of lookup(); one object reused by the table, valid until the next lookup. */
+export interface FlowLookup<T> {
+  flow: Flow<T>;
+  /** 0: the packet goes client → server, 1: server → client. */
+  dir: 0 | 1;
+  created: boolean;
+}
+
+export class FlowTable<T> {
+  readonly options: FlowTableOptions;
+  readonly stats: FlowTableStats = {
+    created: 0,
+    ended: { fin: 0, rst: 0, idle: 0, evicted: 0, eof: 0 },
+    evictedForFlows: 0,
+    evictedForMemory: 0,
+    peakBufferedBytes: 0,
+  };
+  private readonly buckets = new Map<number, Flow<T>[]>();
+  private readonly tcpOpen: FlowList<Flow<T>>;
+  private readonly tcpClosing: FlowList<Flow<T>>;
+  private readonly closed: FlowList<Flow<T>>;
+  private readonly datagram: FlowList<Flow<T>>;
+  private readonly lists: FlowList<Flow<T>>[];
+  private readonly result: FlowLookup<T> = { flow: null as unknown as Flow<T>, dir: 0, created: false };
+  private nextId = 0;
+  private count = 0;
+  private buffered = 0;
+  private readonly clock: PacketClock;
+
+  constructor(
+    options: Partial<FlowTableOptions> = {},
+    private readonly onEnd?: FlowEndHook<T>,
+  ) {
+    this.options = { ...DEFAULT_FLOW_TABLE_OPTIONS, ...options };
+    this.clock = new PacketClock(this.options.maxClockJumpUs);
+    this.tcpOpen = new FlowList(this.options.tcpEstablishedTimeoutUs);
+    this.tcpClosing = new FlowList(this.options.tcpClosingTimeoutUs);
+    this.closed = new FlowList(this.options.closedLingerUs);
+    this.datagram = new FlowList(this.options.udpTimeoutUs);
+    // The closed list comes first: when a flow must go, a lingering one is the cheapest loss.
+    this.lists = [this.closed, this.tcpClosing, this.tcpOpen, this.datagram];
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Table time (µs): packet time made of believable steps only (see PacketClock). Flow times use it. */
+  get nowUs(): number {
+    return this.clock.nowUs;
+  }
+
+  /** Absurd forward timestamp jumps the clock did not follow. */
+  get ignoredClockJumps(): number {
+    return this.clock.ignoredJumps;
+  }
+
+  /**
+   * Finds or creates the flow of one packet. `tcpFlags` (the TCP header's flag byte) tells
+   * the table about SYN (who initiated), FIN and RST; leave it -1 for non-TCP packets.
+   */
+  lookup(
+    ipVersion: 4 | 6,
+    srcAddr: Uint8Array,
+    srcPort: number,
+    dstAddr: Uint8Array,
+    dstPort: number,
+    proto: number,
+    tsUs: number,
+    tcpFlags = -1,
+  ): FlowLookup<T> {
+    this.advance(tsUs);
+    if (this.buffered > this.options.maxBufferedBytes) this.evictForMemory();
+    const hash = flowHash(srcAddr, srcPort, dstAddr, dstPort, proto);
+    const bucket = this.buckets.get(hash);
+    const r = this.result;
+    if (bucket !== undefined && this.findIn(bucket, srcAddr, srcPort, dstAddr, dstPort, proto)) {
+      if (!(r.flow.state === 'closed' && isConnectionOpening(tcpFlags))) {
+        r.created = false;
+        this.touch(r.flow, r.dir, tcpFlags);
+        return r;
+      }
+      // A new SYN on a closed connection: the 5-tuple is being reused by a new connection.
+      this.end(r.flow, r.flow.closeReason ?? 'fin');
+    }
+    this.create(hash, ipVersion, srcAddr, srcPort, dstAddr, dstPort, proto, tcpFlags);
+    return r;
+  }
+
+  /** Moves packet time forward (also without packets, e.g. from a live capture's clock) and ends idle flows. */
+  advance(tsUs: number): void {
+    this.clock.observe(tsUs);
+    for (const list of this.lists) {
+      let head = list.head;
+      while (head !== null && this.nowUs - head.lastTsUs >= list.timeoutUs) {
+        this.end(head, list === this.closed ? (head.closeReason ?? 'fin') : 'idle');
+        head = list.head;
+      }
+    }
+  }
+
+  /**
+   * The flow's reassembler reports how its buffered bytes changed. Over the global limit,
+   * the next lookup ends the least recently active flows holding buffered bytes.
+   */
+  chargeBuffer(flow: Flow<T>, delta: number): void {
+    if (flow.ended) return;
+    flow.bufferedBytes += delta;
+    this.buffered += delta;
+    if (this.buffered > this.stats.peakBufferedBytes) this.stats.peakBufferedBytes = this.buffered;
+  }
+
+  /** End of input: every flow ends ('eof'; closed flows keep their 'fin'/'rst'). */
+  endAll(tsUs: number = this.clock.realUs): void {
+    this.clock.observe(tsUs);
+    for (const list of this.lists) {
+      while (list.head !== null)
+        this.end(list.head, list === this.closed ? (list.head.closeReason ?? 'fin') : 'eof');
+    }
+  }
+
+  /** Every live flow, oldest activity first within each state (for inspection and tests). */
+  *flows(): IterableIterator<Flow<T>> {
+    for (const list of this.lists) {
+      for (let f = list.head; f !== null; f = f.next) yield f;
+    }
+  }
+
+  private findIn(
+    bucket: Flow<T>[],
+    srcAddr: Uint8Array,
+    srcPort: number,
+    dstAddr: Uint8Array,
+    dstPort: number,
+    proto: number,
+  ): boolean {
+    for (let i = 0; i < bucket.length; i++) {
+      const f = bucket[i];
+      if (f.proto !== proto) continue;
+      if (
+        f.clientPort === srcPort &&
+        f.serverPort === dstPort &&
+        sameAddr(f.clientAddr, srcAddr) &&
+        sameAddr(f.serverAddr, dstAddr)
+      ) {
+        this.result.flow = f;
+        this.result.dir = 0;
+        return true;
+      }
+      if (
+        f.clientPort === dstPort &&
+        f.serverPort === srcPort &&
+        sameAddr(f.clientAddr, dstAddr) &&
+        sameAddr(f.serverAddr, srcAddr)
+      ) {
+        this.result.flow = f;
+        this.result.dir = 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private create(
+    hash: number,
+    ipVersion: 4 | 6,
+    srcAddr: Uint8Array,
+    srcPort: number,
+    dstAddr: Uint8Array,
+    dstPort: number,
+    proto: number,
+    tcpFlags: number,
+  ): void {
+    if (this.count >= this.options.maxFlows) this.evictOldest();
+    const dir = initialDirection(proto, srcPort, dstPort, tcpFlags);
+    const src = srcAddr.slice();
+    const dst = dstAddr.slice();
+    const flow =
+      dir === 0
+        ? new Flow<T>(this.nextId++, hash, ipVersion, proto, src, srcPort, dst, dstPort, this.nowUs)
+        : new Flow<T>(this.nextId++, hash, ipVersion, proto, dst, dstPort, src, srcPort, this.nowUs);
+    const bucket = this.buckets.get(hash);
+    if (bucket === undefined) this.buckets.set(hash, [flow]);
+    else bucket.push(flow);
+    this.count++;
+    this.stats.created++;
+    this.result.flow = flow;
+    this.result.dir = dir;
+    this.result.created = true;
+    this.touch(flow, dir, tcpFlags);
+  }
+
+  /** Records one packet's activity and moves the flow to the list of its (possibly new) state. */
+  private touch(flow: Flow<T>, dir: 0 | 1, tcpFlags: number): void {
+    flow.packets++;
+    if (flow.state === 'closed') return; // lingering: late packets do not extend the linger
+    if (this.nowUs > flow.lastTsUs) flow.lastTsUs = this.nowUs;
+    if (flow.proto !== IPPROTO_TCP) {
+      this.datagram.pushTail(flow);
+      return;
+    }
+    const state = tcpFlags > 0 ? updateTcpState(flow, dir, tcpFlags) : flow.state;
+    if (state === 'closed') this.closed.pushTail(flow);
+    else if (state === 'closing') this.tcpClosing.pushTail(flow);
+    else this.tcpOpen.pushTail(flow);
+  }
+
+  private end(flow: Flow<T>, reason: FlowEndReason): void {
+    if (flow.ended) return;
+    flow.list?.remove(flow);
+    const bucket = this.buckets.get(flow.hash);
+    if (bucket !== undefined) {
+      const i = bucket.indexOf(flow);
+      if (i >= 0) bucket.splice(i, 1);
+      if (bucket.length === 0) this.buckets.delete(flow.hash);
+    }
+    this.count--;
+    this.stats.ended[reason]++;
+    // The hook runs while the flow still counts its buffer, so a reassembler flushing in end() can release it.
+    this.onEnd?.(flow, reason, this.clock.realUs);
+    flow.ended = true;
+    this.buffered -= flow.bufferedBytes;
+    flow.bufferedBytes = 0;
+  }
+
+  /** maxFlows reached: the least recently active flow goes (a lingering closed one first). */
+  private evictOldest(): void {
+    const closedHead = this.closed.head;
+    if (closedHead !== null) {
+      this.end(closedHead, closedHead.closeReason ?? 'fin');
+      return;
+    }
+    let oldest: Flow<T> | null = null;
+    for (const list of this.lists) {
+      const h = list.head;
+      if (h !== null && (oldest === null || h.lastTsUs < oldest.lastTsUs)) oldest = h;
+    }
+    if (oldest === null) return;
+    this.stats.evictedForFlows++;
+    this.end(oldest, 'evicted');
+  }
+
+  /** maxBufferedBytes exceeded: end the least recently active flows that hold buffered bytes. */
+  private evictForMemory(): void {
+    while (this.buffered > this.options.maxBufferedBytes) {
+      const victim = this.oldestBuffering();
+      if (victim === null) return;
+      this.stats.evictedForMemory++;
+      this.end(victim, 'evicted');
+    }
+  }
+
+  private oldestBuffering(): Flow<T> | null {
+    let oldest: Flow<T> | null = null;
+    for (const list of this.lists) {
+      let f = list.head;
+      while (f !== null && f.bufferedBytes <= 0) f = f.next;
+      if (f !== null && (oldest === null || f.lastTsUs < oldest.lastTsUs)) oldest = f;
+    }
+    return oldest;
+  }
+}
+
+function isConnectionOpening(tcpFlags: number): boolean {
+  return tcpFlags > 0 && (tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN;
+}
+
+/** Who sent the first packet of a new flow: 0 when it is the client. */
+function initialDirection(proto: number, srcPort: number, dstPort: number, tcpFlags: number): 0 | 1 {
+  if (proto !== IPPROTO_TCP) return 0; // the sender of the first datagram is the client
+  if (tcpFlags > 0 && (tcpFlags & TCP_SYN) !== 0) return (tcpFlags & TCP_ACK) !== 0 ? 1 : 0;
+  return guessServerSide(srcPort, dstPort) === 0 ? 1 : 0;
+}
+
+function updateTcpState(flow: Flow<unknown>, dir: 0 | 1, tcpFlags: number): FlowState {
+  if ((tcpFlags & TCP_RST) !== 0) {
+    flow.closeReason = 'rst';
+    return (flow.state = 'closed');
+  }
+  if ((tcpFlags & TCP_FIN) === 0) return flow.state;
+  flow.finMask |= 1 << dir;
+  if (flow.finMask !== 3) return (flow.state = 'closing');
+  flow.closeReason = 'fin';
+  return (flow.state = 'closed');
+}

@@ -1,0 +1,69 @@
+import { MeshtapError } from '../util/errors.js';
+import { CAPTURE_ERROR_CODES as E } from './codes.js';
+import type { OutputBuffer } from './output-buffer.js';
+import { PCAP_MAGIC_NS, PCAP_MAGIC_US } from './parser.js';
+import type { PacketRecord } from './record.js';
+
+const FILE_HEADER_BYTES = 24;
+const RECORD_HEADER_BYTES = 16;
+
+/** Encodes records as a little-endian libpcap file with one link type. */
+export class PcapEncoder {
+  private linkType: number;
+  private headerWritten = false;
+
+  constructor(
+    private readonly out: OutputBuffer,
+    private readonly snaplen: number,
+    private readonly nanosecond: boolean,
+    linkType: number | undefined,
+  ) {
+    this.linkType = linkType ?? -1;
+  }
+
+  write(record: PacketRecord): void {
+    if (this.linkType < 0) this.linkType = record.linkType;
+    if (record.linkType !== this.linkType) {
+      throw new MeshtapError(
+        E.PCAP_WRITER_LINKTYPE_MISMATCH,
+        `pcap holds one link type (${this.linkType}); record has ${record.linkType}: write pcapng instead`,
+        { expected: this.linkType, got: record.linkType },
+      );
+    }
+    this.writeHeaderOnce();
+    const out = this.out;
+    const caplen = record.data.length;
+    out.reserve(RECORD_HEADER_BYTES + caplen);
+    const view = out.view;
+    const at = out.used;
+    view.setUint32(at, record.tsSec, true);
+    view.setUint32(at + 4, this.nanosecond ? record.tsNsec : Math.floor(record.tsNsec / 1000), true);
+    view.setUint32(at + 8, caplen, true);
+    view.setUint32(at + 12, record.origLen, true);
+    out.bytes.set(record.data, at + RECORD_HEADER_BYTES);
+    out.used = at + RECORD_HEADER_BYTES + caplen;
+  }
+
+  /** An empty capture still gets its header (link type 1 when no record named one). */
+  finish(): void {
+    if (this.linkType < 0) this.linkType = 1;
+    this.writeHeaderOnce();
+  }
+
+  private writeHeaderOnce(): void {
+    if (this.headerWritten) return;
+    this.headerWritten = true;
+    const out = this.out;
+    out.reserve(FILE_HEADER_BYTES);
+    const view = out.view;
+    const at = out.used;
+    view.setUint32(at, this.nanosecond ? PCAP_MAGIC_NS : PCAP_MAGIC_US, true);
+    view.setUint16(at + 4, 2, true);
+    view.setUint16(at + 6, 4, true);
+    view.setUint32(at + 8, 0, true); // thiszone
+    view.setUint32(at + 12, 0, true); // sigfigs
+    view.setUint32(at + 16, this.snaplen, true);
+    view.setUint32(at + 20, this.linkType, true);
+    out.used = at + FILE_HEADER_BYTES;
+  }
+}

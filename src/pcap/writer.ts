@@ -1,0 +1,80 @@
+import { createWriteStream } from 'node:fs';
+import { OutputBuffer } from './output-buffer.js';
+import { PcapEncoder } from './pcap-encoder.js';
+import { PcapngEncoder } from './pcapng-encoder.js';
+import { MAX_RECORD_BYTES } from './limits.js';
+import type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js';
+
+export interface CaptureWriterOptions {
+  format: CaptureFormat;
+  /** The source's interfaces: names, descriptions and snaplens are carried into pcapng IDBs; the first one's link type heads a pcap. */
+  interfaces?: CaptureInterface[];
+  snaplen?: number;
+  /** Nanosecond pcap; by default chosen when any source interface has finer than microsecond resolution. */
+  nanosecond?: boolean;
+}
+
+export interface CaptureWriter {
+  /** Encodes the record into the internal buffer (copying its data); throws PCAP_WRITER_LINKTYPE_MISMATCH for a second link type in pcap. */
+  write(record: PacketRecord): void;
+  /** Passes buffered bytes on and waits until the destination has taken them (backpressure). */
+  flush(): Promise<void>;
+  /** Flushes and, for a path, closes the file. */
+  close(): Promise<void>;
+  readonly packetsWritten: number;
+}
+
+interface Encoder {
+  write(record: PacketRecord): void;
+  finish(): void;
+}
+
+class BufferedCaptureWriter implements CaptureWriter {
+  packetsWritten = 0;
+
+  constructor(
+    private readonly out: OutputBuffer,
+    private readonly encoder: Encoder,
+  ) {}
+
+  write(record: PacketRecord): void {
+    this.encoder.write(record);
+    this.packetsWritten += 1;
+  }
+
+  flush(): Promise<void> {
+    return this.out.flush();
+  }
+
+  close(): Promise<void> {
+    this.encoder.finish();
+    return this.out.close();
+  }
+}
+
+export function createCaptureWriter(
+  dest: string | NodeJS.WritableStream,
+  opts: CaptureWriterOptions,
+): CaptureWriter {
+  const ownsStream = typeof dest === 'string';
+  const stream = typeof dest === 'string' ? createWriteStream(dest) : dest;
+  const out = new OutputBuffer(stream, ownsStream);
+  const interfaces = opts.interfaces ?? [];
+  // A pcapng snaplen of 0 means "no limit"; pcap readers expect a real bound there.
+  const snaplen = opts.snaplen || interfaces[0]?.snaplen || MAX_RECORD_BYTES;
+  const encoder =
+    opts.format === 'pcapng'
+      ? new PcapngEncoder(out, interfaces, snaplen)
+      : new PcapEncoder(
+          out,
+          snaplen,
+          opts.nanosecond ?? interfaces.some((i) => i.tsUnitsPerSecond > 1e6),
+          interfaces[0]?.linkType,
+        );
+  return new BufferedCaptureWriter(out, encoder);
+}
+
+/** Output format for a -w path: `.pcapng` means pcapng, anything else pcap. */
+export function formatForPath(path: string): CaptureFormat {
+  return path.toLowerCase().endsWith('.pcapng') ? 'pcapng' : 'pcap';
+}

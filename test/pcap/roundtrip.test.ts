@@ -1,0 +1,154 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
+import { tryTool } from '../helpers/tools.js';
+import {
+  CAPTURE_ERROR_CODES as E,
+  createCaptureWriter,
+  formatForPath,
+  openCapture,
+  readCaptureBuffer,
+} from '../../src/pcap/index.js';
+import type { CaptureFormat, PacketRecord } from '../../src/pcap/index.js';
+import { tsharkFrames, type TsharkFrame } from './tshark.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'meshtap-pcap-rt-'));
+
+/** Files that together cover µs/ns, both byte orders, one and many interfaces, comments, SPB, multi-section. */
+const TSHARK_CHECKED = [
+  'tcpdump__dns_tcp.pcap',
+  'tcpdump__tcp-handshake-nano.pcap',
+  'pcapplusplus__nanosecs_big_endian.pcap',
+  'pcapplusplus__pcapng-example.pcapng',
+  'gopacket__pcapng-be__test202.pcapng',
+  'magma__gx_gy_combined_05_210505_133111-1.pcapng',
+];
+
+async function writeAll(
+  records: PacketRecord[],
+  path: string,
+  format: CaptureFormat,
+  nanosecond?: boolean,
+): Promise<void> {
+  const writer = createCaptureWriter(path, { format, nanosecond });
+  for (const r of records) writer.write(r);
+  await writer.close();
+  assert.equal(writer.packetsWritten, records.length);
+}
+
+/** What survives any container: the instant, the lengths and the bytes. */
+function essentials(frames: TsharkFrame[], dropSubMicro: boolean): string[] {
+  return frames.map((f) => {
+    const ns = f.timeNs ?? 0n;
+    return `${dropSubMicro ? ns - (ns % 1000n) : ns} ${f.capLen} ${f.len} ${f.encapType} ${f.md5}`;
+  });
+}
+
+function isSingleLinkType(records: PacketRecord[]): boolean {
+  return new Set(records.map((r) => r.linkType)).size <= 1;
+}
+
+describe('round trip through the writers', () => {
+  for (const name of TSHARK_CHECKED) {
+    test(`tshark sees the same frames in ${name} rewritten as pcapng and pcap`, async () => {
+      const input = corpusPcap(name);
+      const { records, format } = readCaptureBuffer(readFileSync(input));
+      const original = tsharkFrames(input, format === 'pcapng').frames;
+      const ng = join(outDir, `${name}.out.pcapng`);
+      await writeAll(records, ng, 'pcapng');
+      const rewritten = tsharkFrames(ng, true).frames;
+      assert.deepEqual(essentials(rewritten, false), essentials(original, false));
+      assert.deepEqual(
+        rewritten.map((f) => f.comments),
+        original.map((f) => f.comments),
+      );
+      if (!isSingleLinkType(records)) return;
+      const us = join(outDir, `${name}.out.pcap`);
+      await writeAll(records, us, 'pcap', false);
+      assert.deepEqual(essentials(tsharkFrames(us, false).frames, true), essentials(original, true));
+      const ns = join(outDir, `${name}.ns.pcap`);
+      await writeAll(records, ns, 'pcap', true);
+      assert.deepEqual(essentials(tsharkFrames(ns, false).frames, false), essentials(original, false));
+      const tcpdump = tryTool('tcpdump', ['-n', '-r', ns]);
+      assert.equal(tcpdump.status, 0, tcpdump.stderr);
+      assert.equal(tcpdump.stdout.split('\n').filter((l) => l.length > 0).length, records.length);
+    });
+  }
+
+  test('every corpus file survives pcapng and (single link type) pcap rewriting record for record', async () => {
+    for (const path of corpusCaptures()) {
+      const source = readCaptureBuffer(readFileSync(path));
+      const ng = join(outDir, `${basename(path)}.all.pcapng`);
+      await writeAll(source.records, ng, 'pcapng');
+      const back = readCaptureBuffer(readFileSync(ng));
+      assert.equal(back.error, null);
+      assert.deepEqual(
+        back.records.map((r) => ({ ...r, interfaceId: 0 })),
+        source.records.map((r) => ({ ...r, interfaceId: 0 })),
+        basename(path),
+      );
+      if (!isSingleLinkType(source.records)) continue;
+      const pcap = join(outDir, `${basename(path)}.all.pcap`);
+      await writeAll(source.records, pcap, 'pcap', true);
+      const again = readCaptureBuffer(readFileSync(pcap));
+      assert.deepEqual(
+        again.records.map((r) => [
+          r.tsSec,
+          r.tsNsec,
+          r.origLen,
+          r.linkType,
+          Buffer.from(r.data).toString('hex'),
+        ]),
+        source.records.map((r) => [
+          r.tsSec,
+          r.tsNsec,
+          r.origLen,
+          r.linkType,
+          Buffer.from(r.data).toString('hex'),
+        ]),
+      );
+    }
+  });
+
+  test('pcap output refuses a second link type with PCAP_WRITER_LINKTYPE_MISMATCH', async () => {
+    const { records } = readCaptureBuffer(readFileSync(corpusPcap('pcapplusplus__many_interfaces-1.pcapng')));
+    const writer = createCaptureWriter(join(outDir, 'mixed.pcap'), { format: 'pcap' });
+    const err = (() => {
+      try {
+        for (const r of records) writer.write(r);
+      } catch (e) {
+        return e as { code?: string };
+      }
+      return null;
+    })();
+    assert.equal(err?.code, E.PCAP_WRITER_LINKTYPE_MISMATCH);
+    await writer.close();
+  });
+
+  test('the streaming reader feeds the writer directly (data copied before the next batch)', async () => {
+    const input = corpusPcap('pcapplusplus__sll.pcap');
+    const out = join(outDir, 'streamed.pcap');
+    const reader = await openCapture(input, { batchSize: 16 });
+    const writer = createCaptureWriter(out, { format: 'pcap', interfaces: [...reader.interfaces] });
+    for await (const batch of reader.batches()) {
+      for (const r of batch) writer.write(r);
+      await writer.flush();
+    }
+    await writer.close();
+    // µs in, µs out: the file must be byte-identical to the input apart from the header's snaplen.
+    const a = readFileSync(input);
+    const b = readFileSync(out);
+    assert.equal(b.length, a.length);
+    assert.deepEqual(b.subarray(24), a.subarray(24));
+  });
+
+  test('formatForPath goes by extension, pcap by default', () => {
+    assert.equal(formatForPath('x.pcapng'), 'pcapng');
+    assert.equal(formatForPath('X.PCAPNG'), 'pcapng');
+    assert.equal(formatForPath('x.pcap'), 'pcap');
+    assert.equal(formatForPath('x.cap'), 'pcap');
+  });
+});

@@ -1,0 +1,170 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
+import { CAPTURE_ERROR_CODES as E, openCapture, readCaptureBuffer } from '../../src/pcap/index.js';
+import type { CaptureReader, PacketRecord } from '../../src/pcap/index.js';
+
+/** Copies each batch's records: their data is only valid until the next batch. */
+async function drain(reader: CaptureReader): Promise<PacketRecord[]> {
+  const all: PacketRecord[] = [];
+  for await (const batch of reader.batches())
+    for (const r of batch) all.push({ ...r, data: Uint8Array.from(r.data) });
+  return all;
+}
+
+/** Deterministic xorshift so chunk sizes differ per file but not per run. */
+function chunkSizes(seed: number): () => number {
+  let x = seed | 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return 1 + ((x >>> 0) % 97);
+  };
+}
+
+function feedInChunks(buf: Buffer, seed: number): PassThrough {
+  const stream = new PassThrough();
+  const next = chunkSizes(seed);
+  let pos = 0;
+  const push = (): void => {
+    while (pos < buf.length) {
+      const n = next();
+      const ok = stream.write(buf.subarray(pos, pos + n));
+      pos += n;
+      if (!ok) return void stream.once('drain', push);
+    }
+    stream.end();
+  };
+  push();
+  return stream;
+}
+
+function assertSameAsBuffer(path: string, records: PacketRecord[], reader: CaptureReader): void {
+  const whole = readCaptureBuffer(readFileSync(path));
+  assert.equal(reader.format, whole.format);
+  assert.deepEqual(
+    records,
+    whole.records.map((r) => ({ ...r, data: Uint8Array.from(r.data) })),
+  );
+  assert.equal(reader.error?.code, whole.error?.code);
+  assert.equal(reader.error?.offset, whole.error?.offset);
+  assert.deepEqual(reader.interfaces, whole.interfaces);
+}
+
+describe('streaming reader', () => {
+  const files = corpusCaptures();
+  test('a path gives the same records, interfaces and errors as the whole buffer, for every corpus file', async () => {
+    for (const path of files) {
+      const reader = await openCapture(path, { batchSize: 7 });
+      assertSameAsBuffer(path, await drain(reader), reader);
+    }
+  });
+
+  test('a stream fed in random 1..97-byte chunks gives the same as the path', async () => {
+    for (const [i, path] of files.entries()) {
+      const reader = await openCapture(feedInChunks(readFileSync(path), i + 1));
+      assertSameAsBuffer(path, await drain(reader), reader);
+    }
+  });
+
+  test('batches hold at most batchSize records', async () => {
+    const reader = await openCapture(corpusPcap('pcapplusplus__DnsPackets.pcap'), { batchSize: 10 });
+    let total = 0;
+    for await (const batch of reader.batches()) {
+      assert.ok(batch.length >= 1 && batch.length <= 10);
+      total += batch.length;
+    }
+    assert.equal(total, 464); // capinfos: 464 packets (MANIFEST #24)
+    assert.equal(reader.bytesRead, 65390);
+  });
+
+  test('a missing file gives CAPTURE_OPEN_FAILED and no records', async () => {
+    const reader = await openCapture('/nonexistent/meshtap/capture.pcap');
+    assert.equal(reader.error?.code, E.CAPTURE_OPEN_FAILED);
+    assert.equal(reader.format, null);
+    assert.deepEqual(await drain(reader), []);
+  });
+
+  test('an unknown magic gives PCAP_BAD_MAGIC whatever the extension', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshtap-pcap-'));
+    const path = join(dir, 'text.pcap');
+    writeFileSync(path, 'GET / HTTP/1.1\r\n\r\n');
+    const reader = await openCapture(path);
+    assert.equal(reader.error?.code, E.PCAP_BAD_MAGIC);
+    assert.equal(reader.format, null);
+    assert.deepEqual(await drain(reader), []);
+  });
+
+  test('records larger than the 1 MiB read chunk and blocks spanning chunks are assembled', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'meshtap-pcap-')), 'big.pcapng');
+    writeFileSync(path, bigPcapng());
+    const reader = await openCapture(path);
+    const records = await drain(reader);
+    assert.equal(reader.error, null);
+    assert.deepEqual(
+      records.map((r) => r.data.length),
+      [200_000, 60, 262_144, 60],
+    );
+    assert.equal(records[2].data[262_143], 0xab);
+  });
+
+  test("'-' reads stdin", () => {
+    const script = `import { openCapture } from ${JSON.stringify(new URL('../../src/pcap/index.ts', import.meta.url).href)};
+      const r = await openCapture('-'); let n = 0; for await (const b of r.batches()) n += b.length; console.log(n, r.format);`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      input: readFileSync(corpusPcap('magma__nsa_connection.pcap')),
+      encoding: 'utf8',
+    });
+    assert.equal(run.stdout.trim(), '70 pcapng', run.stderr); // capinfos: 70 packets (MANIFEST #19)
+  });
+});
+
+/**
+ * A hand-built little-endian pcapng: SHB, IDB (Ethernet, snaplen 0), an EPB of 200000
+ * bytes, a 3 MiB custom block (type 0x40000BAD, skipped), a 60-byte EPB, a 262144-byte
+ * EPB, a 60-byte EPB. Large units straddle the reader's 1 MiB chunks.
+ */
+function bigPcapng(): Buffer {
+  const block = (type: number, body: Buffer): Buffer => {
+    const length = 12 + body.length;
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(type, 0);
+    head.writeUInt32LE(length, 4);
+    const tail = Buffer.alloc(4);
+    tail.writeUInt32LE(length, 0);
+    return Buffer.concat([head, body, tail]);
+  };
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeInt32LE(-1, 8);
+  shb.writeInt32LE(-1, 12);
+  const idb = Buffer.alloc(8);
+  idb.writeUInt16LE(1, 0);
+  const epb = (size: number): Buffer => {
+    const body = Buffer.alloc(20 + ((size + 3) & ~3), 0xab);
+    body.writeUInt32LE(0, 0);
+    body.writeUInt32LE(0, 4);
+    body.writeUInt32LE(1000, 8);
+    body.writeUInt32LE(size, 12);
+    body.writeUInt32LE(size, 16);
+    return block(6, body);
+  };
+  const custom = Buffer.alloc(3 * 1024 * 1024);
+  custom.writeUInt32LE(32473, 0);
+  return Buffer.concat([
+    block(0x0a0d0d0a, shb),
+    block(1, idb),
+    epb(200_000),
+    block(0x40000bad, custom),
+    epb(60),
+    epb(262_144),
+    epb(60),
+  ]);
+}
