@@ -18,7 +18,7 @@ export async function timeCommand(label: string, cmd: string, args: string[], st
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const status = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (fd !== null) closeSync(fd);

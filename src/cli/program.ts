@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MeshtapError, UsageError } from '../util/errors.js';
 import { registerReadCommand } from './read.js';
+import { registerEntriesCommand } from './entries.js';
 
 /**
  * The meshtap command line. Each command lives in its own module and registers itself
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerReadCommand(program);
+  registerEntriesCommand(program);
   return program;
 }
 

@@ -7,16 +7,20 @@ import { PacketOutputNode, type PacketConsumer } from '../graph/nodes/packet-out
 import { buildReassemblyNodes, fragmentRouter, REASSEMBLY_NODES } from '../graph/nodes/reassembly-node.js';
 import { Graph } from '../graph/runtime.js';
 import type { GraphNode } from '../graph/node.js';
+import { DatagramInputNode, DissectNode, FlowDoneNode, FlowLookupNode, TcpReassemblyNode } from './flow-nodes.js';
+import type { FlowPlane } from './flow-plane.js';
 
 export const CAPTURE_INPUT = 'pcap-input';
 
-export interface ReadGraphOptions {
+interface CaptureGraphOptions {
   filter?: string;
-  consumer: PacketConsumer;
+  /** The node decoded packets go to, and the nodes from there on. */
+  doneNode: string;
+  tail: GraphNode[];
 }
 
-/** pcap-input → [pcap-filter] → link-input → decode nodes (+ IP reassembly) → packet-output. */
-export function buildReadGraph(opts: ReadGraphOptions): Graph {
+/** pcap-input → [pcap-filter] → link-input → decode nodes (+ IP reassembly) → the tail. */
+function buildCaptureGraph(opts: CaptureGraphOptions): Graph {
   const nodes: GraphNode[] = [];
   if (opts.filter !== undefined) {
     const matches = createFilterMatcher(opts.filter);
@@ -25,18 +29,33 @@ export function buildReadGraph(opts: ReadGraphOptions): Graph {
   } else {
     nodes.push(new CaptureInputNode(CAPTURE_INPUT, 'link-input'));
   }
-  const output = new PacketOutputNode(opts.consumer);
   nodes.push(
     ...buildDecodeNodes({
       registry: defaultRegistry,
-      doneNode: output.name,
+      doneNode: opts.doneNode,
       describe: layerTraceLines,
       linkTypeName,
       route: fragmentRouter,
       routeTargets: REASSEMBLY_NODES,
     }),
-    ...buildReassemblyNodes({ doneNode: output.name }),
-    output,
+    ...buildReassemblyNodes({ doneNode: opts.doneNode }),
+    ...opts.tail,
   );
   return new Graph(nodes);
+}
+
+/** The graph of `meshtap read`: decoded packets end at packet-output. */
+export function buildReadGraph(opts: { filter?: string; consumer: PacketConsumer }): Graph {
+  const output = new PacketOutputNode(opts.consumer);
+  return buildCaptureGraph({ filter: opts.filter, doneNode: output.name, tail: [output] });
+}
+
+/** The graph of `meshtap entries`: decoded packets go on to flows, reassembly and the dissectors. */
+export function buildEntriesGraph(opts: { filter?: string; plane: FlowPlane }): Graph {
+  const lookup = new FlowLookupNode(opts.plane);
+  return buildCaptureGraph({
+    filter: opts.filter,
+    doneNode: lookup.name,
+    tail: [lookup, new TcpReassemblyNode(), new DatagramInputNode(), new DissectNode(opts.plane), new FlowDoneNode()],
+  });
 }

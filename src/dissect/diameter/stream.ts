@@ -1,0 +1,159 @@
+/** Diameter over one TCP connection or SCTP association: framing, resync, request/answer pairing. */
+import type { EntryDraft } from '../entry.js';
+import type { Direction, StreamContext, StreamDissector } from '../types.js';
+import { StreamBuffer } from '../util/stream-buffer.js';
+import { COMMANDS } from './dictionary.js';
+import { HEADER_LEN, isRequest, parseBody, readHeader, summarize, type DiameterHeader } from './message.js';
+
+interface Side {
+  buffer: StreamBuffer;
+  /** After garbage or a gap: only a header with a known command code is believed. */
+  resync: boolean;
+  /** Bytes of an over-long message still to be thrown away. */
+  skip: number;
+}
+
+interface Message {
+  dir: Direction;
+  summary: Record<string, unknown>;
+  tsUs: number;
+  size: number;
+  flags: string[];
+}
+
+export class DiameterStreamDissector implements StreamDissector {
+  private readonly sides: Side[] = [0, 1].map(() => ({ buffer: new StreamBuffer(), resync: false, skip: 0 }));
+  /** Requests waiting for their answer, keyed by hop-by-hop id and the request's direction. */
+  private readonly pending = new Map<number, Message>();
+  private readonly anomaly: (name: string) => void;
+  private index = 0;
+
+  constructor(private readonly ctx: StreamContext) {
+    this.anomaly = (name) => ctx.anomaly(name);
+  }
+
+  data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
+    const side = this.sides[dir];
+    const skipped = Math.min(side.skip, bytes.length);
+    side.skip -= skipped;
+    const view = side.buffer.view(skipped ? bytes.subarray(skipped) : bytes);
+    let p = 0;
+    while (p + HEADER_LEN <= view.length) {
+      const h = this.header(side, view, p);
+      if (h === null) {
+        p = nextVersionByte(view, p + 1);
+        continue;
+      }
+      if (h.length > this.ctx.limits.maxHeaderBytes) {
+        this.ctx.anomaly('diameter.message_too_large');
+        side.skip = Math.max(0, p + h.length - view.length);
+        p = Math.min(view.length, p + h.length);
+        continue;
+      }
+      if (p + h.length > view.length) break;
+      this.message(dir, view, p, h, tsUs);
+      p += h.length;
+    }
+    side.buffer.keep(view, p);
+  }
+
+  gap(dir: Direction, _length: number, _tsUs: number): void {
+    const side = this.sides[dir];
+    side.buffer.clear();
+    side.skip = 0;
+    side.resync = true;
+    for (const m of this.pending.values()) if (!m.flags.includes('gap')) m.flags.push('gap');
+  }
+
+  end(_tsUs: number): void {
+    for (const m of this.pending.values()) this.emit(m, null, ['no_response']);
+    this.pending.clear();
+  }
+
+  private header(side: Side, view: Uint8Array, p: number): DiameterHeader | null {
+    const h = readHeader(view, p);
+    if (h === null) {
+      if (!side.resync) this.ctx.anomaly('diameter.bad_header');
+      side.resync = true;
+      return null;
+    }
+    if (side.resync && COMMANDS[h.commandCode] === undefined) return null;
+    side.resync = false;
+    return h;
+  }
+
+  private message(dir: Direction, view: Uint8Array, p: number, h: DiameterHeader, tsUs: number): void {
+    let malformed = false;
+    const avps = parseBody(view, p, h, (name) => {
+      malformed = true;
+      this.anomaly(name);
+    });
+    const m: Message = {
+      dir,
+      summary: summarize(h, avps),
+      tsUs,
+      size: h.length,
+      flags: malformed ? ['malformed'] : [],
+    };
+    if (isRequest(h)) this.request(m, h.hopByHopId);
+    else this.answer(m, h.hopByHopId);
+  }
+
+  private request(m: Message, hopByHop: number): void {
+    const key = pendingKey(m.dir, hopByHop);
+    const earlier = this.pending.get(key);
+    if (earlier) {
+      this.pending.delete(key);
+      this.emit(earlier, null, ['no_response', 'retransmitted']);
+    }
+    if (this.pending.size >= this.ctx.limits.maxPendingExchanges) {
+      this.ctx.anomaly('diameter.too_many_pending');
+      const [oldestKey, oldest] = this.pending.entries().next().value as [number, Message];
+      this.pending.delete(oldestKey);
+      this.emit(oldest, null, ['no_response', 'evicted']);
+    }
+    this.pending.set(key, m);
+  }
+
+  private answer(m: Message, hopByHop: number): void {
+    const key = pendingKey(m.dir === 0 ? 1 : 0, hopByHop);
+    const req = this.pending.get(key);
+    if (!req) {
+      this.emit(null, m, ['no_request']);
+      return;
+    }
+    this.pending.delete(key);
+    this.emit(req, m, []);
+  }
+
+  private emit(req: Message | null, ans: Message | null, flags: string[]): void {
+    const first = (req ?? ans)!;
+    const clientSent = (first.dir === 0) === (req !== null);
+    const entry: EntryDraft = {
+      protocol: 'diameter',
+      transport: this.ctx.transport,
+      streamId: this.ctx.streamId,
+      index: this.index++,
+      src: clientSent ? this.ctx.client : this.ctx.server,
+      dst: clientSent ? this.ctx.server : this.ctx.client,
+      timestampUs: first.tsUs,
+      elapsedUs: req && ans ? ans.tsUs - req.tsUs : null,
+      request: req?.summary ?? null,
+      response: ans?.summary ?? null,
+      requestSize: req?.size ?? 0,
+      responseSize: ans?.size ?? 0,
+      flags: [...new Set([...(req?.flags ?? []), ...(ans?.flags ?? []), ...flags])],
+    };
+    this.ctx.emit(entry);
+  }
+}
+
+/** Next offset holding a version-1 byte; the header check there decides. */
+function nextVersionByte(view: Uint8Array, from: number): number {
+  const next = view.indexOf(1, from);
+  return next < 0 ? view.length : next;
+}
+
+function pendingKey(requestDir: Direction, hopByHop: number): number {
+  return requestDir * 0x1_0000_0000 + hopByHop;
+}

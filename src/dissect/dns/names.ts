@@ -1,0 +1,68 @@
+/** Domain-name decoding (RFC 1035 §4.1.4) with compression-pointer loop protection. */
+
+/** Longest presentation name we build; RFC 1035 caps wire names at 255 octets. */
+const MAX_NAME_OCTETS = 255;
+/** A legitimate name never needs more pointer hops than it has labels (at most 127). */
+const MAX_POINTER_HOPS = 127;
+
+export interface NameResult {
+  name: string;
+  /** Offset just after the name where it was read (not where a pointer led). */
+  next: number;
+  /** Stable anomaly name when the name is broken, else null. */
+  problem: string | null;
+}
+
+/** tshark shows the empty (root) name this way; we follow so that names compare directly. */
+export const ROOT_NAME = '<Root>';
+
+/**
+ * Reads the name at `offset` of `msg` (the whole DNS message, so pointers resolve).
+ * A pointer must point strictly before the pointer itself: every legal encoder points back
+ * at an earlier occurrence, and refusing forward/self pointers makes loops impossible.
+ */
+export function readName(msg: Uint8Array, offset: number): NameResult {
+  let pos = offset;
+  let next = -1;
+  let hops = 0;
+  let octets = 0;
+  let name = '';
+  while (true) {
+    if (pos >= msg.length) return broken(name, next, 'dns.truncated_name');
+    const len = msg[pos];
+    if (len === 0) {
+      return { name: name === '' ? ROOT_NAME : name, next: next < 0 ? pos + 1 : next, problem: null };
+    }
+    if ((len & 0xc0) === 0xc0) {
+      if (pos + 1 >= msg.length) return broken(name, next, 'dns.truncated_name');
+      const target = ((len & 0x3f) << 8) | msg[pos + 1];
+      if (next < 0) next = pos + 2;
+      if (target >= pos || ++hops > MAX_POINTER_HOPS) return broken(name, next, 'dns.compression_loop');
+      pos = target;
+      continue;
+    }
+    if ((len & 0xc0) !== 0) return broken(name, next, 'dns.bad_label_type');
+    if (pos + 1 + len > msg.length) return broken(name, next, 'dns.truncated_name');
+    octets += len + 1;
+    if (octets > MAX_NAME_OCTETS) return broken(name, next, 'dns.name_too_long');
+    name += (name === '' ? '' : '.') + labelText(msg, pos + 1, pos + 1 + len);
+    pos += 1 + len;
+  }
+}
+
+/** When no pointer was met, the name's end is unknown (`next` -1) and parsing of the section stops. */
+function broken(name: string, next: number, problem: string): NameResult {
+  return { name, next, problem };
+}
+
+/** Printable ASCII as is; dots inside a label, backslashes and other bytes escaped as in zone files. */
+function labelText(msg: Uint8Array, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const b = msg[i];
+    if (b === 0x2e || b === 0x5c) out += '\\' + String.fromCharCode(b);
+    else if (b > 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += '\\' + String(b).padStart(3, '0');
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/** DNS over one UDP 5-tuple or TCP connection: framing, parsing, query/response pairing. */
+import type { EntryDraft } from '../entry.js';
+import type { Direction, StreamContext, StreamDissector } from '../types.js';
+import { parseDnsMessage, type DnsMessage } from './message.js';
+import { StreamBuffer } from '../util/stream-buffer.js';
+
+/** mDNS sets the top bit of the class for its own meaning (RFC 6762). */
+const MDNS_PORT = 5353;
+const TCP_PREFIX = 2;
+
+interface Pending {
+  dir: Direction;
+  msg: DnsMessage;
+  tsUs: number;
+  size: number;
+  flags: string[];
+}
+
+export class DnsStreamDissector implements StreamDissector {
+  private readonly buffers = [new StreamBuffer(), new StreamBuffer()];
+  private readonly pending: Pending[] = [];
+  private readonly mdns: boolean;
+  private readonly anomaly: (name: string) => void;
+  private index = 0;
+
+  constructor(private readonly ctx: StreamContext) {
+    this.mdns = ctx.client.port === MDNS_PORT || ctx.server.port === MDNS_PORT;
+    this.anomaly = (name) => ctx.anomaly(name);
+  }
+
+  data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
+    if (this.ctx.transport === 'udp') {
+      this.message(dir, bytes, bytes.length, tsUs);
+      return;
+    }
+    const buf = this.buffers[dir];
+    const view = buf.view(bytes);
+    let p = 0;
+    while (p + TCP_PREFIX <= view.length) {
+      const len = (view[p] << 8) | view[p + 1];
+      if (p + TCP_PREFIX + len > view.length) break;
+      if (len === 0) this.ctx.anomaly('dns.empty_tcp_message');
+      else this.message(dir, view.subarray(p + TCP_PREFIX, p + TCP_PREFIX + len), len + TCP_PREFIX, tsUs);
+      p += TCP_PREFIX + len;
+    }
+    buf.keep(view, p);
+  }
+
+  /** Message boundaries inside the lost bytes are unknown: drop the partial message and hope the next segment starts a new one. */
+  gap(dir: Direction, _length: number, _tsUs: number): void {
+    this.ctx.anomaly('dns.gap');
+    this.buffers[dir].clear();
+    for (const p of this.pending) if (!p.flags.includes('gap')) p.flags.push('gap');
+  }
+
+  end(_tsUs: number): void {
+    for (const p of this.pending.splice(0)) this.emit(p, null, ['no_response']);
+    this.buffers[0].clear();
+    this.buffers[1].clear();
+  }
+
+  private message(dir: Direction, bytes: Uint8Array, size: number, tsUs: number): void {
+    const msg = parseDnsMessage(bytes, this.mdns, this.anomaly);
+    if (msg === null) return;
+    const flags = msg.malformed ? ['malformed'] : [];
+    if (!msg.isResponse) this.query({ dir, msg, tsUs, size, flags });
+    else this.response({ dir, msg, tsUs, size, flags });
+  }
+
+  private query(q: Pending): void {
+    const dup = this.pending.findIndex((p) => sameExchange(p.msg, q.msg));
+    if (dup >= 0) this.emit(this.pending.splice(dup, 1)[0], null, ['no_response', 'retransmitted']);
+    if (this.pending.length >= this.ctx.limits.maxPendingExchanges) {
+      this.ctx.anomaly('dns.too_many_pending');
+      this.emit(this.pending.shift()!, null, ['no_response', 'evicted']);
+    }
+    this.pending.push(q);
+  }
+
+  private response(r: Pending): void {
+    const i = this.pending.findIndex((p) => sameExchange(p.msg, r.msg));
+    if (i < 0) {
+      this.emit(null, r, ['no_request']);
+      return;
+    }
+    this.emit(this.pending.splice(i, 1)[0], r, []);
+  }
+
+  private emit(q: Pending | null, r: Pending | null, flags: string[]): void {
+    const first = (q ?? r)!;
+    const fromClient = first.dir === 0;
+    const entry: EntryDraft = {
+      protocol: 'dns',
+      transport: this.ctx.transport,
+      streamId: this.ctx.streamId,
+      index: this.index++,
+      src: fromClient === (q !== null) ? this.ctx.client : this.ctx.server,
+      dst: fromClient === (q !== null) ? this.ctx.server : this.ctx.client,
+      timestampUs: first.tsUs,
+      elapsedUs: q && r ? r.tsUs - q.tsUs : null,
+      request: q ? { ...q.msg } : null,
+      response: r ? { ...r.msg } : null,
+      requestSize: q?.size ?? 0,
+      responseSize: r?.size ?? 0,
+      flags: [...new Set([...(q?.flags ?? []), ...(r?.flags ?? []), ...flags])],
+    };
+    this.ctx.emit(entry);
+  }
+}
+
+/** Same id, and the same first question when both carry one (ids alone collide across mDNS queries). */
+function sameExchange(a: DnsMessage, b: DnsMessage): boolean {
+  if (a.id !== b.id) return false;
+  const qa = a.questions[0];
+  const qb = b.questions[0];
+  if (!qa || !qb) return true;
+  return qa.type === qb.type && qa.name.toLowerCase() === qb.name.toLowerCase();
+}

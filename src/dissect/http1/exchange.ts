@@ -1,0 +1,147 @@
+/** One HTTP/1.x request/response exchange while it is being read, and its entry objects. */
+import type { Endpoint, EntryDraft } from '../entry.js';
+import type { StreamContext } from '../types.js';
+import { BodyCollector, summarizeBody } from './body.js';
+import { headerMap, lastValue, type HeaderField } from './head.js';
+
+export interface MessageParts {
+  headers: HeaderField[];
+  body: BodyCollector;
+  trailers: HeaderField[] | null;
+}
+
+export interface RequestParts extends MessageParts {
+  method: string;
+  target: string;
+  version: string;
+}
+
+export interface ResponseParts extends MessageParts {
+  status: number;
+  reason: string;
+  version: string;
+}
+
+export interface Interim {
+  status: number;
+  statusText: string;
+  headers: HeaderField[];
+}
+
+export class Exchange {
+  request: RequestParts | null = null;
+  response: ResponseParts | null = null;
+  readonly interim: Interim[] = [];
+  readonly flags = new Set<string>();
+  requestStartUs = 0;
+  responseStartUs = 0;
+  responseEndUs = 0;
+  requestSize = 0;
+  responseSize = 0;
+  requestDone = false;
+  responseDone = false;
+}
+
+export function newParts(headers: HeaderField[], bodyLimit: number): MessageParts {
+  return { headers, body: new BodyCollector(bodyLimit), trailers: null };
+}
+
+/** `key=value&...` of the request target, percent-decoded where valid ('+' is a space in forms). */
+export function queryString(target: string): Array<{ name: string; value: string }> {
+  const q = target.indexOf('?');
+  if (q < 0) return [];
+  const end = target.indexOf('#', q);
+  return target
+    .slice(q + 1, end < 0 ? undefined : end)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0
+        ? { name: unescapeForm(pair), value: '' }
+        : { name: unescapeForm(pair.slice(0, eq)), value: unescapeForm(pair.slice(eq + 1)) };
+    });
+}
+
+function unescapeForm(s: string): string {
+  const spaced = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}
+
+function url(r: RequestParts): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(r.target)) return r.target;
+  const host = lastValue(r.headers, 'host');
+  return host && r.target.startsWith('/') ? `http://${host}${r.target}` : r.target;
+}
+
+function body(m: MessageParts, bodyLimit: number): Record<string, unknown> | null {
+  if (m.body.size === 0) return null;
+  const type = lastValue(m.headers, 'content-type') ?? null;
+  const coding = lastValue(m.headers, 'content-encoding') ?? null;
+  return { ...summarizeBody(m.body, type, coding, bodyLimit) };
+}
+
+function headerFields(m: MessageParts): Record<string, unknown> {
+  const out: Record<string, unknown> = { headers: m.headers, headerMap: headerMap(m.headers) };
+  if (m.trailers) out.trailers = m.trailers;
+  return out;
+}
+
+export function requestObject(r: RequestParts, bodyLimit: number): Record<string, unknown> {
+  return {
+    method: r.method,
+    path: r.target,
+    url: url(r),
+    httpVersion: `HTTP/${r.version}`,
+    ...headerFields(r),
+    queryString: queryString(r.target),
+    body: body(r, bodyLimit),
+  };
+}
+
+function responseObject(x: Exchange, bodyLimit: number): Record<string, unknown> | null {
+  const r = x.response;
+  const interim = x.interim.length > 0 ? { interim: x.interim } : {};
+  if (!r) return x.interim.length > 0 ? { status: null, ...interim } : null;
+  return {
+    status: r.status,
+    statusText: r.reason,
+    httpVersion: `HTTP/${r.version}`,
+    ...headerFields(r),
+    body: body(r, bodyLimit),
+    ...interim,
+  };
+}
+
+export function entryOf(
+  x: Exchange,
+  ctx: StreamContext,
+  index: number,
+  src: Endpoint,
+  dst: Endpoint,
+): EntryDraft {
+  const bodyLimit = ctx.limits.maxBodyBytes;
+  const flags = new Set(x.flags);
+  if (!x.response) flags.add('no_response');
+  if (x.request?.body.truncated || x.response?.body.truncated) flags.add('body_truncated');
+  const start = x.request ? x.requestStartUs : x.responseStartUs;
+  return {
+    protocol: 'http',
+    transport: ctx.transport,
+    streamId: ctx.streamId,
+    index,
+    src,
+    dst,
+    timestampUs: start,
+    elapsedUs: x.response && x.responseDone ? x.responseEndUs - start : null,
+    request: x.request ? requestObject(x.request, bodyLimit) : null,
+    response: responseObject(x, bodyLimit),
+    requestSize: x.requestSize,
+    responseSize: x.responseSize,
+    flags: [...flags],
+  };
+}

@@ -1,0 +1,107 @@
+import type { Detection, Direction, DissectorFactory, StreamContext, StreamDissector } from './types.js';
+
+/** Bytes of each direction looked at before a stream is declared unclaimed. */
+export const MAX_PROBE_BYTES = 4 << 10;
+/** Bytes of one direction every candidate refused after which the stream is unclaimed. */
+const NO_VERDICT_BYTES = 1024;
+
+type Pending = { dir: Direction; bytes: Uint8Array | null; gap: number; tsUs: number };
+
+/**
+ * Chooses the dissector of one stream and then forwards everything to it. Until a
+ * dissector claims the stream, the first bytes of each direction are kept (bounded) and
+ * offered to the candidates: the ones registered for the stream's ports first, then the
+ * rest by content. Once one says 'yes', the kept bytes are replayed to it in their original
+ * order. A stream nobody claims stops being buffered and is counted as unclaimed.
+ */
+export class ProtocolSelector implements StreamDissector {
+  private chosen: StreamDissector | null = null;
+  private chosenName: string | null = null;
+  private unclaimed = false;
+  private readonly pending: Pending[] = [];
+  private readonly probe: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
+  private readonly candidates: DissectorFactory[];
+
+  constructor(
+    factories: readonly DissectorFactory[],
+    private readonly ctx: StreamContext,
+  ) {
+    const ports = [ctx.server.port, ctx.client.port];
+    const usable = factories.filter((f) => f.transports.includes(ctx.transport));
+    const byPort = usable.filter((f) => ports.some((p) => f.ports.includes(p)));
+    this.candidates = [...byPort, ...usable.filter((f) => !byPort.includes(f))];
+  }
+
+  /** The protocol chosen, 'unclaimed', or null while still deciding. */
+  get protocol(): string | null {
+    return this.chosenName ?? (this.unclaimed ? 'unclaimed' : null);
+  }
+
+  data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
+    if (this.chosen) return this.chosen.data(dir, bytes, tsUs);
+    if (this.unclaimed) return;
+    this.pending.push({ dir, bytes: bytes.slice(), gap: 0, tsUs });
+    this.probe[dir] = concat(this.probe[dir], bytes, MAX_PROBE_BYTES);
+    this.decide(dir);
+  }
+
+  gap(dir: Direction, length: number, tsUs: number): void {
+    if (this.chosen) return this.chosen.gap(dir, length, tsUs);
+    if (!this.unclaimed) this.pending.push({ dir, bytes: null, gap: length, tsUs });
+  }
+
+  end(tsUs: number): void {
+    this.chosen?.end(tsUs);
+  }
+
+  private decide(dir: Direction): void {
+    if (this.verdict(dir) === 'need-more' && this.probe[dir].length < MAX_PROBE_BYTES) return;
+    if (this.chosen) return;
+    // Every candidate refused this direction: give up once the other direction was refused
+    // too, or once this one has shown enough bytes that waiting for the other is pointless.
+    const other: Direction = dir === 0 ? 1 : 0;
+    const otherRefused = this.probe[other].length > 0 && this.verdict(other) === 'no';
+    if (otherRefused || this.probe[dir].length >= NO_VERDICT_BYTES) this.giveUp();
+  }
+
+  /** 'yes' chooses the first candidate that says so; otherwise 'need-more' if any still hopes. */
+  private verdict(dir: Direction): Detection {
+    let waiting = false;
+    for (const factory of this.candidates) {
+      const verdict = factory.detect(dir, this.probe[dir]);
+      if (verdict === 'yes') {
+        this.choose(factory);
+        return 'yes';
+      }
+      if (verdict === 'need-more') waiting = true;
+    }
+    return waiting ? 'need-more' : 'no';
+  }
+
+  private giveUp(): void {
+    this.unclaimed = true;
+    this.pending.length = 0;
+    this.probe[0] = this.probe[1] = new Uint8Array(0);
+  }
+
+  private choose(factory: DissectorFactory): void {
+    const dissector = factory.create(this.ctx);
+    this.chosen = dissector;
+    this.chosenName = factory.name;
+    for (const p of this.pending) {
+      if (p.bytes) dissector.data(p.dir, p.bytes, p.tsUs);
+      else dissector.gap(p.dir, p.gap, p.tsUs);
+    }
+    this.pending.length = 0;
+    this.probe[0] = this.probe[1] = new Uint8Array(0);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array, limit: number): Uint8Array {
+  if (a.length >= limit) return a;
+  const take = Math.min(b.length, limit - a.length);
+  const out = new Uint8Array(a.length + take);
+  out.set(a, 0);
+  out.set(b.subarray(0, take), a.length);
+  return out;
+}

@@ -1,0 +1,174 @@
+import type { Layer } from '../decode/layer.js';
+import { Ipv4Layer } from '../decode/ipv4.js';
+import { Ipv6Layer } from '../decode/ipv6.js';
+import { SctpLayer } from '../decode/sctp.js';
+import { TcpLayer } from '../decode/tcp.js';
+import { UdpLayer } from '../decode/udp.js';
+import type { GraphNode, NodeOutput } from '../graph/node.js';
+import type { GraphPacket } from '../graph/packet.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../flow/flow-table.js';
+import type { FlowPlane, FlowSession, Transport } from './flow-plane.js';
+
+const IPPROTO_SCTP = 132;
+
+/** What flow-lookup learned about a packet, for the nodes after it. */
+interface FlowMark {
+  session: FlowSession;
+  dir: 0 | 1;
+  l4: TcpLayer | UdpLayer | SctpLayer;
+  streamId: number;
+}
+
+const marks = new WeakMap<GraphPacket, FlowMark>();
+
+function innermost(layers: readonly Layer[]): { ip: Ipv4Layer | Ipv6Layer | null; l4: Layer | null } {
+  let ip: Ipv4Layer | Ipv6Layer | null = null;
+  let l4: Layer | null = null;
+  for (const layer of layers) {
+    if (layer instanceof Ipv4Layer || layer instanceof Ipv6Layer) {
+      ip = layer;
+      l4 = null;
+    } else if (layer instanceof TcpLayer || layer instanceof UdpLayer || layer instanceof SctpLayer) {
+      l4 = layer;
+    }
+  }
+  return { ip, l4 };
+}
+
+/**
+ * Finds (or creates) the bidirectional L4 stream of each TCP/UDP/SCTP packet. First
+ * fragments are skipped: their reassembled datagram arrives as a packet of its own.
+ */
+export class FlowLookupNode implements GraphNode {
+  readonly name = 'flow-lookup';
+  readonly nextNodes = ['tcp-reassembly', 'datagram-input'];
+
+  constructor(private readonly plane: FlowPlane) {}
+
+  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+    for (const pkt of frame) {
+      const { ip, l4 } = innermost(pkt.layers);
+      if (ip === null || l4 === null) out.drop(pkt, 'no TCP/UDP/SCTP layer');
+      else if (ip instanceof Ipv4Layer && ip.fragmented) out.drop(pkt, 'IP fragment (the reassembled datagram is used)');
+      else if (l4.truncated || l4.anomaly !== null) out.drop(pkt, `malformed ${l4.kind} header`);
+      else this.lookup(pkt, ip, l4 as TcpLayer | UdpLayer | SctpLayer, out);
+    }
+  }
+
+  traceLines(pkt: GraphPacket): string[] {
+    const mark = marks.get(pkt);
+    if (!mark) return [];
+    return [`stream ${mark.streamId}, ${mark.dir === 0 ? 'client -> server' : 'server -> client'}`];
+  }
+
+  private lookup(pkt: GraphPacket, ip: Ipv4Layer | Ipv6Layer, l4: TcpLayer | UdpLayer | SctpLayer, out: NodeOutput): void {
+    const { data } = pkt;
+    const v4 = ip instanceof Ipv4Layer;
+    const src = v4 ? data.subarray(ip.offset + 12, ip.offset + 16) : data.subarray(ip.srcOffset, ip.srcOffset + 16);
+    const dst = v4 ? data.subarray(ip.offset + 16, ip.offset + 20) : data.subarray(ip.dstOffset, ip.dstOffset + 16);
+    const isTcp = l4 instanceof TcpLayer;
+    const proto = isTcp ? IPPROTO_TCP : l4 instanceof UdpLayer ? IPPROTO_UDP : IPPROTO_SCTP;
+    const flags = isTcp ? l4.flags : -1;
+    const r = this.plane.table.lookup(v4 ? 4 : 6, src, l4.srcPort, dst, l4.dstPort, proto, pkt.tsUs, flags);
+    const session = r.created || !r.flow.value ? this.plane.open(r.flow, transportOf(proto)) : r.flow.value;
+    marks.set(pkt, { session, dir: r.dir, l4, streamId: r.flow.id });
+    out.enqueue(isTcp ? 0 : 1, pkt);
+  }
+}
+
+function transportOf(proto: number): Transport {
+  return proto === IPPROTO_TCP ? 'tcp' : proto === IPPROTO_UDP ? 'udp' : 'sctp';
+}
+
+/** Puts each TCP segment into its stream's reassembler; in-order bytes and gaps queue up for dissect. */
+export class TcpReassemblyNode implements GraphNode {
+  readonly name = 'tcp-reassembly';
+  readonly nextNodes = ['dissect'];
+
+  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+    for (const pkt of frame) {
+      const mark = marks.get(pkt) as FlowMark;
+      const tcp = mark.l4 as TcpLayer;
+      const payload = pkt.data.subarray(tcp.payloadOffset, tcp.payloadEnd);
+      mark.session.tcp?.segment(mark.dir, tcp.seq, tcp.ack, tcp.flags, payload, pkt.tsUs);
+      out.enqueue(0, pkt);
+    }
+  }
+
+  traceLines(pkt: GraphPacket): string[] {
+    const mark = marks.get(pkt);
+    const stats = mark?.session.tcp?.stats;
+    if (!mark || !stats) return [];
+    return [
+      `delivered ${stats.deliveredBytes[0]} client / ${stats.deliveredBytes[1]} server bytes, ${mark.session.queue.size} events queued`,
+      `gaps ${stats.gaps} (${stats.gapBytes} bytes), retransmissions ${stats.retransmissions}, out of order ${stats.outOfOrder}`,
+    ];
+  }
+}
+
+/** UDP datagrams and SCTP DATA chunks: one message per packet, no reassembly. */
+export class DatagramInputNode implements GraphNode {
+  readonly name = 'datagram-input';
+  readonly nextNodes = ['dissect'];
+
+  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+    for (const pkt of frame) {
+      const mark = marks.get(pkt) as FlowMark;
+      const payload = pkt.data.subarray(mark.l4.payloadOffset, mark.l4.payloadEnd);
+      if (payload.length > 0) mark.session.datagrams?.datagram(mark.dir, payload, pkt.tsUs);
+      out.enqueue(0, pkt);
+    }
+  }
+}
+
+/**
+ * Runs the stream dissectors: feeds each packet's stream the bytes its reassembler queued,
+ * and flushes streams that ended (idle, evicted) during the vector.
+ */
+export class DissectNode implements GraphNode {
+  readonly name = 'dissect';
+  readonly nextNodes = ['flow-done'];
+  private readonly traced = new WeakMap<GraphPacket, string[]>();
+
+  constructor(private readonly plane: FlowPlane) {}
+
+  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+    for (const pkt of frame) {
+      const session = (marks.get(pkt) as FlowMark).session;
+      const bytes = this.plane.dissect(session);
+      if (pkt.trace !== null) this.traced.set(pkt, describe(session, bytes));
+      session.emitted.length = 0;
+      out.enqueue(0, pkt);
+    }
+    this.plane.flushEnded();
+  }
+
+  traceLines(pkt: GraphPacket): string[] {
+    return this.traced.get(pkt) ?? [];
+  }
+}
+
+function describe(session: FlowSession, bytes: number): string[] {
+  const lines = [`${session.selector?.protocol ?? 'detecting'}: ${bytes} bytes dissected`];
+  for (const entry of session.emitted) lines.push(`entry: ${entry.protocol} ${summarize(entry.request ?? entry.response)}`);
+  return lines;
+}
+
+function summarize(part: Record<string, unknown> | null): string {
+  if (part === null) return '';
+  const keys = ['method', 'path', 'status', 'command', 'id'];
+  return keys
+    .filter((k) => part[k] !== undefined)
+    .map((k) => String(part[k]))
+    .join(' ');
+}
+
+/** The end of the packet path once the dissectors have seen a packet's bytes. */
+export class FlowDoneNode implements GraphNode {
+  readonly name = 'flow-done';
+  readonly nextNodes: string[] = [];
+  process(): void {}
+  traceLines(): string[] {
+    return ['consumed by the stream dissectors'];
+  }
+}

@@ -1,0 +1,118 @@
+import { formatIpv6 } from '../decode/format.js';
+import type { EntryDraft, Endpoint } from '../dissect/entry.js';
+import { DISSECTORS } from '../dissect/registry.js';
+import { ProtocolSelector } from '../dissect/selector.js';
+import { DEFAULT_DISSECT_LIMITS, type DissectLimits, type DissectorFactory, type StreamContext } from '../dissect/types.js';
+import { FlowTable, type Flow, type FlowTableOptions } from '../flow/flow-table.js';
+import { TcpReassembler, type ReassemblyLimits } from '../flow/tcp-reassembly.js';
+import { DatagramStream } from '../flow/udp-stream.js';
+import { StreamEventQueue } from './stream-events.js';
+
+export type Transport = 'tcp' | 'udp' | 'sctp';
+
+/** Everything meshtap keeps for one L4 stream. */
+export class FlowSession {
+  readonly queue = new StreamEventQueue();
+  tcp: TcpReassembler | null = null;
+  datagrams: DatagramStream | null = null;
+  selector: ProtocolSelector | null = null;
+  /** Entries emitted since the dissect node last looked (for its trace lines). */
+  emitted: EntryDraft[] = [];
+
+  constructor(readonly transport: Transport) {}
+}
+
+export interface FlowPlaneOptions {
+  table?: Partial<FlowTableOptions>;
+  reassembly?: Partial<ReassemblyLimits>;
+  limits?: DissectLimits;
+  dissectors?: readonly DissectorFactory[];
+  /** Where finished exchanges go. */
+  onEntry(entry: EntryDraft): void;
+}
+
+/**
+ * The state shared by the flow nodes (flow-lookup, tcp-reassembly, datagram-input,
+ * dissect): the flow table, each flow's reassembler and dissector, and the anomaly
+ * counters. Flows that end outside their own packets (idle timeout, eviction, end of input)
+ * are remembered so the dissect node flushes them too.
+ */
+export class FlowPlane {
+  readonly table: FlowTable<FlowSession>;
+  readonly anomalies = new Map<string, number>();
+  readonly protocols = new Map<string, number>();
+  /** Sessions with queued events that no packet of this vector will drain. */
+  readonly endedSessions: FlowSession[] = [];
+  entries = 0;
+
+  constructor(private readonly options: FlowPlaneOptions) {
+    this.table = new FlowTable<FlowSession>(options.table, (flow) => {
+      flow.value?.tcp?.end(this.table.nowUs);
+      flow.value?.datagrams?.end(this.table.nowUs);
+      if (flow.value) this.endedSessions.push(flow.value);
+    });
+  }
+
+  /** Creates the session of a new flow: its reassembler (TCP) or datagram stream, and its dissector. */
+  open(flow: Flow<FlowSession>, transport: Transport): FlowSession {
+    const session = new FlowSession(transport);
+    const ctx = this.contextFor(flow, session, transport);
+    session.selector = new ProtocolSelector(this.options.dissectors ?? DISSECTORS, ctx);
+    if (transport === 'tcp') {
+      session.tcp = new TcpReassembler(session.queue, {
+        ...this.options.reassembly,
+        onBufferChange: (delta) => this.table.chargeBuffer(flow, delta),
+        anomaly: (name) => this.count(this.anomalies, name),
+      });
+    } else {
+      session.datagrams = new DatagramStream(session.queue);
+    }
+    flow.value = session;
+    return session;
+  }
+
+  /** Feeds a session's queued stream events to its dissector. */
+  dissect(session: FlowSession): number {
+    if (session.selector === null || session.queue.size === 0) return 0;
+    return session.queue.drainInto(session.selector);
+  }
+
+  /** End of input: every flow ends and is flushed. */
+  finish(): void {
+    this.table.endAll();
+    this.flushEnded();
+  }
+
+  flushEnded(): void {
+    for (const session of this.endedSessions) {
+      this.dissect(session);
+      if (session.selector?.protocol) this.count(this.protocols, session.selector.protocol);
+    }
+    this.endedSessions.length = 0;
+  }
+
+  private contextFor(flow: Flow<FlowSession>, session: FlowSession, transport: Transport): StreamContext {
+    return {
+      streamId: flow.id,
+      transport,
+      client: endpoint(flow.clientAddr, flow.clientPort),
+      server: endpoint(flow.serverAddr, flow.serverPort),
+      limits: this.options.limits ?? DEFAULT_DISSECT_LIMITS,
+      emit: (entry) => {
+        this.entries++;
+        session.emitted.push(entry);
+        this.options.onEntry(entry);
+      },
+      anomaly: (name) => this.count(this.anomalies, name),
+    };
+  }
+
+  private count(map: Map<string, number>, key: string): void {
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+}
+
+function endpoint(addr: Uint8Array, port: number): Endpoint {
+  const ip = addr.length === 4 ? `${addr[0]}.${addr[1]}.${addr[2]}.${addr[3]}` : formatIpv6(addr, 0);
+  return { ip, port };
+}
