@@ -1,0 +1,35 @@
+import { MeshtapError } from '../util/errors.js';
+
+/** The expression is not valid pcap-filter syntax; `position` is the 0-based character offset. */
+export class FilterSyntaxError extends MeshtapError {
+  readonly position: number;
+
+  constructor(message: string, position: number) {
+    super('FILTER_SYNTAX', `${message} (at character ${position})`, { position });
+    this.name = 'FilterSyntaxError';
+    this.position = position;
+  }
+}
+
+/**
+ * The expression parses but libpcap would refuse to compile it for this link type or with these
+ * qualifiers (`ether host` on raw IP, `port` with `ip6 proto`, a mask with host bits...).
+ * `FILTER_NOT_APPLICABLE` is used for link-type refusals, `FILTER_SEMANTIC` for the others.
+ */
+export class FilterCompileError extends MeshtapError {
+  readonly position: number | undefined;
+
+  constructor(code: 'FILTER_NOT_APPLICABLE' | 'FILTER_SEMANTIC', message: string, position?: number) {
+    super(code, message, position === undefined ? {} : { position });
+    this.name = 'FilterCompileError';
+    this.position = position;
+  }
+}
+
+export function semanticError(message: string): never {
+  throw new FilterCompileError('FILTER_SEMANTIC', message);
+}
+
+export function notApplicable(message: string): never {
+  throw new FilterCompileError('FILTER_NOT_APPLICABLE', message);
+}

@@ -1,0 +1,155 @@
+/**
+ * Shared material for the filter tests: corpus captures grouped by link type, a minimal pcap
+ * writer, and a pool that runs tcpdump (the reference) concurrently.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCaptureBuffer } from '../../src/pcap/index.js';
+import type { PacketRecord } from '../../src/pcap/record.js';
+import { FILTER_DIR, PCAP_DIR, corpusCaptures } from '../helpers/corpus.js';
+
+export const SUPPORTED_LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
+
+export interface LinkTypeCapture {
+  linkType: number;
+  path: string;
+  records: PacketRecord[];
+}
+
+export function readCapture(path: string): PacketRecord[] {
+  return readCaptureBuffer(readFileSync(path)).records;
+}
+
+/** Encodes records as a little-endian microsecond pcap file. */
+export function encodePcap(records: PacketRecord[], linkType: number): Uint8Array {
+  const size = 24 + records.reduce((n, r) => n + 16 + r.data.length, 0);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, 0xa1b2c3d4, true);
+  dv.setUint16(4, 2, true);
+  dv.setUint16(6, 4, true);
+  dv.setUint32(16, 262144, true);
+  dv.setUint32(20, linkType, true);
+  let off = 24;
+  for (const r of records) {
+    dv.setUint32(off, r.tsSec, true);
+    dv.setUint32(off + 4, Math.floor(r.tsNsec / 1000), true);
+    dv.setUint32(off + 8, r.data.length, true);
+    dv.setUint32(off + 12, r.origLen, true);
+    out.set(r.data, off + 16);
+    off += 16 + r.data.length;
+  }
+  return out;
+}
+
+let merged: LinkTypeCapture[] | undefined;
+
+/**
+ * Every corpus record with a link type the compiler supports, one pcap per link type (a filter
+ * is a per-packet function, so merging captures of one link type changes no verdict).
+ */
+export function mergedCorpus(): LinkTypeCapture[] {
+  if (merged) return merged;
+  const dir = mkdtempSync(join(tmpdir(), 'meshtap-filter-'));
+  const byType = new Map<number, PacketRecord[]>();
+  for (const path of corpusCaptures()) {
+    for (const r of readCapture(path)) {
+      if (!SUPPORTED_LINK_TYPES.includes(r.linkType) || r.data.length > 262144) continue;
+      if (!byType.has(r.linkType)) byType.set(r.linkType, []);
+      byType.get(r.linkType)!.push({ ...r, data: r.data.slice() });
+    }
+  }
+  merged = [...byType].map(([linkType, records]) => {
+    const path = join(dir, `linktype-${linkType}.pcap`);
+    writeFileSync(path, encodePcap(records, linkType));
+    return { linkType, path, records: readCapture(path) };
+  });
+  return merged;
+}
+
+function sameRecord(a: PacketRecord, b: PacketRecord): boolean {
+  if (a.data.length !== b.data.length || a.origLen !== b.origLen || a.tsSec !== b.tsSec) return false;
+  for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
+  return true;
+}
+
+/** Indexes of `input` that tcpdump wrote out (output is an in-order subsequence of input). */
+export function acceptedIndexes(input: PacketRecord[], output: PacketRecord[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  for (const o of output) {
+    while (i < input.length && !sameRecord(input[i]!, o)) i++;
+    if (i === input.length) throw new Error('tcpdump output record not found in input');
+    out.push(i++);
+  }
+  return out;
+}
+
+export interface TcpdumpResult {
+  ok: boolean;
+  accepted: number[];
+  stderr: string;
+}
+
+function runTcpdump(capture: LinkTypeCapture, expr: string): Promise<TcpdumpResult> {
+  return new Promise((resolve) => {
+    const child = spawn('tcpdump', ['-r', capture.path, '-w', '-', '--', expr], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => {
+      if (status !== 0) return resolve({ ok: false, accepted: [], stderr });
+      const records = readCaptureBuffer(Buffer.concat(chunks)).records;
+      resolve({ ok: true, accepted: acceptedIndexes(capture.records, records), stderr });
+    });
+  });
+}
+
+/** Runs tcpdump jobs with bounded concurrency (tcpdump start-up dominates on tiny files). */
+export async function tcpdumpAll(
+  jobs: { capture: LinkTypeCapture; expr: string }[],
+  concurrency = 6,
+): Promise<TcpdumpResult[]> {
+  const results: TcpdumpResult[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await runTcpdump(jobs[i]!.capture, jobs[i]!.expr);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+/** The expressions of the shared corpus (comments and blank lines removed). */
+export function corpusExpressions(): string[] {
+  return readFileSync(join(FILTER_DIR, 'expressions.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
+}
+
+/** "1,3-5" → {1,3,4,5} (1-based packet numbers of the oracle files). */
+export function expandRanges(s: string): Set<number> {
+  const out = new Set<number>();
+  if (!s || s === '-') return out;
+  for (const part of s.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    for (let i = a!; i <= (b ?? a!); i++) out.add(i);
+  }
+  return out;
+}
+
+export function tsvRows(name: string, header: string): string[][] {
+  return readFileSync(join(FILTER_DIR, name), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#') && !l.startsWith(header))
+    .map((l) => l.split('\t'));
+}
+
+export { FILTER_DIR, PCAP_DIR, readdirSync };
