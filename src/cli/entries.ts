@@ -10,21 +10,38 @@ export function registerEntriesCommand(program: Command): void {
     .command('entries')
     .description('Dissect a capture into request/response entries (HTTP/1.x, HTTP/2, gRPC, Diameter, DNS)')
     .argument('<file>', 'capture file, or - for standard input')
-    .option('--format <format>', 'table, jsonl (one entry per line) or har (HTTP-family entries as HAR 1.2)', 'table')
+    .option(
+      '--format <format>',
+      'table, jsonl (one entry per line) or har (HTTP-family entries as HAR 1.2)',
+      'table',
+    )
     .option('-f, --filter <expression>', 'pcap-filter (tcpdump) expression applied to packets first')
-    .option('--trace <node:count>', 'trace the next count packets entering node', (v: string, p: TraceSpec[]) => [...p, parseTraceSpec(v)], [])
+    .option(
+      '--trace <node:count>',
+      'trace the next count packets entering node',
+      (v: string, p: TraceSpec[]) => [...p, parseTraceSpec(v)],
+      [],
+    )
     .option('--stats', 'print show run, drop reasons, stream protocols and anomalies at the end')
-    .action(async (file: string, flags: { format: string; filter?: string; trace: TraceSpec[]; stats?: boolean }) => {
-      if (!(FORMATS as readonly string[]).includes(flags.format)) {
-        throw new UsageError('CLI_BAD_FORMAT', `--format must be one of ${FORMATS.join(', ')}, not "${flags.format}"`);
-      }
-      const result = await runEntriesPipeline({
-        source: file,
-        filter: flags.filter,
-        format: flags.format as EntriesFormat,
-        traces: flags.trace,
-        stats: flags.stats === true,
-      });
-      if (result.error) process.exitCode = 1;
-    });
+    .action(
+      async (
+        file: string,
+        flags: { format: string; filter?: string; trace: TraceSpec[]; stats?: boolean },
+      ) => {
+        if (!(FORMATS as readonly string[]).includes(flags.format)) {
+          throw new UsageError(
+            'CLI_BAD_FORMAT',
+            `--format must be one of ${FORMATS.join(', ')}, not "${flags.format}"`,
+          );
+        }
+        const result = await runEntriesPipeline({
+          source: file,
+          filter: flags.filter,
+          format: flags.format as EntriesFormat,
+          traces: flags.trace,
+          stats: flags.stats === true,
+        });
+        if (result.error) process.exitCode = 1;
+      },
+    );
 }

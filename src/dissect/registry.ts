@@ -8,4 +8,9 @@ import type { DissectorFactory } from './types.js';
  * Every stream dissector meshtap knows, in the order content detection tries them when no
  * port matches. gRPC is reached through HTTP/2 (content-type application/grpc).
  */
-export const DISSECTORS: readonly DissectorFactory[] = [http2Dissector, http1Dissector, diameterDissector, dnsDissector];
+export const DISSECTORS: readonly DissectorFactory[] = [
+  http2Dissector,
+  http1Dissector,
+  diameterDissector,
+  dnsDissector,
+];

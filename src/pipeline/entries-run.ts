@@ -56,7 +56,9 @@ class EntryWriter {
 
   async finish(): Promise<void> {
     if (this.format === 'har') {
-      const doc = { log: { version: '1.2', creator: { name: 'meshtap', version: '0.1.0' }, pages: [], entries: this.har } };
+      const doc = {
+        log: { version: '1.2', creator: { name: 'meshtap', version: '0.1.0' }, pages: [], entries: this.har },
+      };
       this.chunks.push(JSON.stringify(doc, null, 2));
     }
     await this.drain();
@@ -72,7 +74,10 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const graph = buildEntriesGraph({ filter: opts.filter, plane });
   for (const spec of opts.traces) {
     if (!graph.hasNode(spec.node)) {
-      throw new UsageError('CLI_UNKNOWN_NODE', `no graph node named "${spec.node}"; nodes: ${graph.nodes.map((n) => n.name).join(', ')}`);
+      throw new UsageError(
+        'CLI_UNKNOWN_NODE',
+        `no graph node named "${spec.node}"; nodes: ${graph.nodes.map((n) => n.name).join(', ')}`,
+      );
     }
     graph.tracer.add(spec.node, spec.count);
   }
@@ -80,7 +85,10 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   let seq = 0;
   try {
     for await (const batch of reader.batches()) {
-      graph.inject(CAPTURE_INPUT, batch.map((record) => new GraphPacket(seq++, record)));
+      graph.inject(
+        CAPTURE_INPUT,
+        batch.map((record) => new GraphPacket(seq++, record)),
+      );
       await writer.drain();
     }
   } finally {
@@ -93,8 +101,10 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   if (opts.stats) {
     info.write(showRun(graph, new Set([CAPTURE_INPUT])));
     for (const [reason, count] of graph.errors) info.write(`${String(count).padStart(12)}  ${reason}\n`);
-    for (const [name, count] of plane.protocols) info.write(`${String(count).padStart(12)}  streams ${name}\n`);
-    for (const [name, count] of plane.anomalies) info.write(`${String(count).padStart(12)}  anomaly ${name}\n`);
+    for (const [name, count] of plane.protocols)
+      info.write(`${String(count).padStart(12)}  streams ${name}\n`);
+    for (const [name, count] of plane.anomalies)
+      info.write(`${String(count).padStart(12)}  anomaly ${name}\n`);
   }
   if (reader.error) {
     stderr.write(`meshtap: ${reader.error.message} [${reader.error.code}]\n`);

@@ -54,11 +54,17 @@ function isoTime(us: number): string {
 }
 
 function endpointText(e: Entry['src']): string {
-  const host = e.name ? `${e.name}${e.namespace ? `.${e.namespace}` : ''}` : e.ip.includes(':') ? `[${e.ip}]` : e.ip;
+  const host = e.name
+    ? `${e.name}${e.namespace ? `.${e.namespace}` : ''}`
+    : e.ip.includes(':')
+      ? `[${e.ip}]`
+      : e.ip;
   return `${host}:${e.port}`;
 }
 
-export const TABLE_HEADER = ['TIME', 'PROTO', 'SOURCE', 'DESTINATION', 'REQUEST', 'RESPONSE', 'ELAPSED'].join('\t');
+export const TABLE_HEADER = ['TIME', 'PROTO', 'SOURCE', 'DESTINATION', 'REQUEST', 'RESPONSE', 'ELAPSED'].join(
+  '\t',
+);
 
 export function entryTableRow(entry: Entry): string {
   const elapsed = entry.elapsedUs === null ? '-' : `${(entry.elapsedUs / 1000).toFixed(3)}ms`;
@@ -103,7 +109,9 @@ export function entryToHar(entry: Entry): Obj {
       cookies: [],
       headers: (req.headers as NameValue[] | undefined) ?? [],
       queryString: (req.queryString as NameValue[] | undefined) ?? [],
-      ...(reqBody ? { postData: { mimeType: String(reqBody.mimeType ?? ''), text: String(reqBody.text ?? '') } } : {}),
+      ...(reqBody
+        ? { postData: { mimeType: String(reqBody.mimeType ?? ''), text: String(reqBody.text ?? '') } }
+        : {}),
       headersSize: -1,
       bodySize: reqBody ? Number(reqBody.size ?? -1) : 0,
     },

@@ -49,7 +49,8 @@ export class FlowLookupNode implements GraphNode {
     for (const pkt of frame) {
       const { ip, l4 } = innermost(pkt.layers);
       if (ip === null || l4 === null) out.drop(pkt, 'no TCP/UDP/SCTP layer');
-      else if (ip instanceof Ipv4Layer && ip.fragmented) out.drop(pkt, 'IP fragment (the reassembled datagram is used)');
+      else if (ip instanceof Ipv4Layer && ip.fragmented)
+        out.drop(pkt, 'IP fragment (the reassembled datagram is used)');
       else if (l4.truncated || l4.anomaly !== null) out.drop(pkt, `malformed ${l4.kind} header`);
       else this.lookup(pkt, ip, l4 as TcpLayer | UdpLayer | SctpLayer, out);
     }
@@ -61,11 +62,20 @@ export class FlowLookupNode implements GraphNode {
     return [`stream ${mark.streamId}, ${mark.dir === 0 ? 'client -> server' : 'server -> client'}`];
   }
 
-  private lookup(pkt: GraphPacket, ip: Ipv4Layer | Ipv6Layer, l4: TcpLayer | UdpLayer | SctpLayer, out: NodeOutput): void {
+  private lookup(
+    pkt: GraphPacket,
+    ip: Ipv4Layer | Ipv6Layer,
+    l4: TcpLayer | UdpLayer | SctpLayer,
+    out: NodeOutput,
+  ): void {
     const { data } = pkt;
     const v4 = ip instanceof Ipv4Layer;
-    const src = v4 ? data.subarray(ip.offset + 12, ip.offset + 16) : data.subarray(ip.srcOffset, ip.srcOffset + 16);
-    const dst = v4 ? data.subarray(ip.offset + 16, ip.offset + 20) : data.subarray(ip.dstOffset, ip.dstOffset + 16);
+    const src = v4
+      ? data.subarray(ip.offset + 12, ip.offset + 16)
+      : data.subarray(ip.srcOffset, ip.srcOffset + 16);
+    const dst = v4
+      ? data.subarray(ip.offset + 16, ip.offset + 20)
+      : data.subarray(ip.dstOffset, ip.dstOffset + 16);
     const isTcp = l4 instanceof TcpLayer;
     const proto = isTcp ? IPPROTO_TCP : l4 instanceof UdpLayer ? IPPROTO_UDP : IPPROTO_SCTP;
     const flags = isTcp ? l4.flags : -1;
@@ -150,7 +160,8 @@ export class DissectNode implements GraphNode {
 
 function describe(session: FlowSession, bytes: number): string[] {
   const lines = [`${session.selector?.protocol ?? 'detecting'}: ${bytes} bytes dissected`];
-  for (const entry of session.emitted) lines.push(`entry: ${entry.protocol} ${summarize(entry.request ?? entry.response)}`);
+  for (const entry of session.emitted)
+    lines.push(`entry: ${entry.protocol} ${summarize(entry.request ?? entry.response)}`);
   return lines;
 }
 

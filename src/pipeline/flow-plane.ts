@@ -2,7 +2,12 @@ import { formatIpv6 } from '../decode/format.js';
 import type { EntryDraft, Endpoint } from '../dissect/entry.js';
 import { DISSECTORS } from '../dissect/registry.js';
 import { ProtocolSelector } from '../dissect/selector.js';
-import { DEFAULT_DISSECT_LIMITS, type DissectLimits, type DissectorFactory, type StreamContext } from '../dissect/types.js';
+import {
+  DEFAULT_DISSECT_LIMITS,
+  type DissectLimits,
+  type DissectorFactory,
+  type StreamContext,
+} from '../dissect/types.js';
 import { FlowTable, type Flow, type FlowTableOptions } from '../flow/flow-table.js';
 import { TcpReassembler, type ReassemblyLimits } from '../flow/tcp-reassembly.js';
 import { DatagramStream } from '../flow/udp-stream.js';
@@ -41,15 +46,17 @@ export class FlowPlane {
   readonly table: FlowTable<FlowSession>;
   readonly anomalies = new Map<string, number>();
   readonly protocols = new Map<string, number>();
-  /** Sessions with queued events that no packet of this vector will drain. */
-  readonly endedSessions: FlowSession[] = [];
+  /**
+   * Flows the table ended (FIN linger over, idle, evicted) during this vector. Their
+   * reassemblers are ended only when the dissect node flushes them: flow-lookup may end a
+   * flow while segments it looked up earlier in the same vector still wait for tcp-reassembly.
+   */
+  private readonly ended: Array<{ session: FlowSession; tsUs: number }> = [];
   entries = 0;
 
   constructor(private readonly options: FlowPlaneOptions) {
-    this.table = new FlowTable<FlowSession>(options.table, (flow) => {
-      flow.value?.tcp?.end(this.table.nowUs);
-      flow.value?.datagrams?.end(this.table.nowUs);
-      if (flow.value) this.endedSessions.push(flow.value);
+    this.table = new FlowTable<FlowSession>(options.table, (flow, _reason, tsUs) => {
+      if (flow.value) this.ended.push({ session: flow.value, tsUs });
     });
   }
 
@@ -83,12 +90,15 @@ export class FlowPlane {
     this.flushEnded();
   }
 
+  /** Ends the reassemblers of the flows that ended and lets their dissectors flush. */
   flushEnded(): void {
-    for (const session of this.endedSessions) {
+    for (const { session, tsUs } of this.ended) {
+      session.tcp?.end(tsUs);
+      session.datagrams?.end(tsUs);
       this.dissect(session);
       if (session.selector?.protocol) this.count(this.protocols, session.selector.protocol);
     }
-    this.endedSessions.length = 0;
+    this.ended.length = 0;
   }
 
   private contextFor(flow: Flow<FlowSession>, session: FlowSession, transport: Transport): StreamContext {

@@ -7,7 +7,13 @@ import { PacketOutputNode, type PacketConsumer } from '../graph/nodes/packet-out
 import { buildReassemblyNodes, fragmentRouter, REASSEMBLY_NODES } from '../graph/nodes/reassembly-node.js';
 import { Graph } from '../graph/runtime.js';
 import type { GraphNode } from '../graph/node.js';
-import { DatagramInputNode, DissectNode, FlowDoneNode, FlowLookupNode, TcpReassemblyNode } from './flow-nodes.js';
+import {
+  DatagramInputNode,
+  DissectNode,
+  FlowDoneNode,
+  FlowLookupNode,
+  TcpReassemblyNode,
+} from './flow-nodes.js';
 import type { FlowPlane } from './flow-plane.js';
 
 export const CAPTURE_INPUT = 'pcap-input';
@@ -56,6 +62,12 @@ export function buildEntriesGraph(opts: { filter?: string; plane: FlowPlane }): 
   return buildCaptureGraph({
     filter: opts.filter,
     doneNode: lookup.name,
-    tail: [lookup, new TcpReassemblyNode(), new DatagramInputNode(), new DissectNode(opts.plane), new FlowDoneNode()],
+    tail: [
+      lookup,
+      new TcpReassemblyNode(),
+      new DatagramInputNode(),
+      new DissectNode(opts.plane),
+      new FlowDoneNode(),
+    ],
   });
 }
