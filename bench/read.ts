@@ -17,7 +17,12 @@ export async function benchRead(ctx: BenchContext): Promise<void> {
   const bytes = statSync(ctx.bigCapture).size;
   const node = process.execPath;
   const cat = await timeCommand('cat > /dev/null', 'cat', [ctx.bigCapture], '/dev/null');
-  const tcpdump = await timeCommand('tcpdump -r -w', 'tcpdump', ['-r', ctx.bigCapture, '-w', join(ctx.outDir, 'tcpdump.pcap')]);
+  const tcpdump = await timeCommand('tcpdump -r -w', 'tcpdump', [
+    '-r',
+    ctx.bigCapture,
+    '-w',
+    join(ctx.outDir, 'tcpdump.pcap'),
+  ]);
   const rewrite = await timeCommand('meshtap read -w', node, [
     ctx.meshtapBin,
     'read',
@@ -26,7 +31,13 @@ export async function benchRead(ctx: BenchContext): Promise<void> {
     join(ctx.outDir, 'meshtap.pcap'),
     '--stats',
   ]);
-  const decode = await timeCommand('meshtap read -q', node, [ctx.meshtapBin, 'read', ctx.bigCapture, '-q', '--stats']);
+  const decode = await timeCommand('meshtap read -q', node, [
+    ctx.meshtapBin,
+    'read',
+    ctx.bigCapture,
+    '-q',
+    '--stats',
+  ]);
   const packets = Number(/^(\d+) packets$/m.exec(decode.stdout)?.[1] ?? NaN);
   const rssRewrite = peakRss(rewrite.stdout);
   const rssDecode = peakRss(decode.stdout);
@@ -35,8 +46,12 @@ export async function benchRead(ctx: BenchContext): Promise<void> {
   console.log(`| run | seconds | rate | peak RSS |`);
   console.log(`|---|---|---|---|`);
   console.log(`| cat > /dev/null | ${cat.seconds.toFixed(2)} | ${mbps(bytes, cat.seconds)} | |`);
-  console.log(`| tcpdump -r BIG -w OUT | ${tcpdump.seconds.toFixed(2)} | ${mbps(bytes, tcpdump.seconds)} | |`);
-  console.log(`| meshtap read BIG -w OUT | ${rewrite.seconds.toFixed(2)} | ${mbps(bytes, rewrite.seconds)} | ${rssRewrite} MB |`);
+  console.log(
+    `| tcpdump -r BIG -w OUT | ${tcpdump.seconds.toFixed(2)} | ${mbps(bytes, tcpdump.seconds)} | |`,
+  );
+  console.log(
+    `| meshtap read BIG -w OUT | ${rewrite.seconds.toFixed(2)} | ${mbps(bytes, rewrite.seconds)} | ${rssRewrite} MB |`,
+  );
   console.log(
     `| meshtap read BIG -q (decode) | ${decode.seconds.toFixed(2)} | ${(packets / decode.seconds / 1e6).toFixed(2)} Mpps | ${rssDecode} MB |`,
   );

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { ensureBigCapture } from './lib/big-capture.js';
 import { benchRead } from './read.js';
 import { benchFilter } from './filter.js';
+import { benchEntries } from './entries.js';
 
 /**
  * `npm run bench [names...]`: builds the CLI, builds the big capture once (bench/out/, not
@@ -17,6 +18,7 @@ const corpus = process.env.MESHTAP_CORPUS ?? resolve(root, '..', 'shared', 'corp
 const BENCHES: Record<string, (ctx: Parameters<typeof benchRead>[0]) => Promise<unknown>> = {
   read: benchRead,
   filter: (ctx) => benchFilter(ctx.bigCapture),
+  entries: benchEntries,
 };
 
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES);

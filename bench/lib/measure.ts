@@ -5,13 +5,19 @@ export interface Timing {
   label: string;
   seconds: number;
   stdout: string;
+  stderr: string;
 }
 
 /**
  * Runs a command to completion and measures its wall-clock time. stdout is captured (small
  * outputs only) or sent to a file/`/dev/null` with `stdoutTo`.
  */
-export async function timeCommand(label: string, cmd: string, args: string[], stdoutTo?: string): Promise<Timing> {
+export async function timeCommand(
+  label: string,
+  cmd: string,
+  args: string[],
+  stdoutTo?: string,
+): Promise<Timing> {
   const fd = stdoutTo === undefined ? null : openSync(stdoutTo, 'w');
   const started = process.hrtime.bigint();
   const child = spawn(cmd, args, { stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
@@ -23,7 +29,7 @@ export async function timeCommand(label: string, cmd: string, args: string[], st
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (fd !== null) closeSync(fd);
   if (status !== 0) throw new Error(`${label}: ${cmd} exited ${status}: ${stderr.slice(0, 500)}`);
-  return { label, seconds, stdout };
+  return { label, seconds, stdout, stderr };
 }
 
 export function ratio(a: number, b: number): string {

@@ -109,7 +109,10 @@ function isImm(a: Arth, v?: number): boolean {
 function genArth(st: GenState, op: string, a0: Arth, a1: Arth): Arth {
   if (op === '/' && isImm(a1, 0)) semanticError('division by zero');
   if (op === '%' && isImm(a1, 0)) semanticError('modulus by zero');
-  if ((op === '<<' || op === '>>') && isImm(a1) && a1.s[0]!.k > 31)
+  // libpcap looks only at the first statement of the shift amount: `1 << -32` (load 32, then
+  // negate) and `1 << 32 + 0` are refused like `1 << 32`, while `1 << -31` is accepted.
+  const first = a1.s[0]!;
+  if ((op === '<<' || op === '>>') && first.code === (BPF.LD | BPF.IMM) && first.k > 31)
     semanticError('shift by more than 31 bits');
   a0.s.push(
     ...a1.s,

@@ -13,20 +13,64 @@ export const DECODE_NODE_SPECS: readonly DecodeNodeSpec[] = [
   { name: 'ethernet-input', keys: [['linktype', 1]] },
   { name: 'sll-input', keys: [['linktype', 113]] },
   { name: 'sll2-input', keys: [['linktype', 276]] },
-  { name: 'null-input', keys: [['linktype', 0], ['linktype', 108]] },
-  { name: 'raw-ip-input', keys: [['linktype', 101], ['linktype', 12], ['linktype', 14]] },
+  {
+    name: 'null-input',
+    keys: [
+      ['linktype', 0],
+      ['linktype', 108],
+    ],
+  },
+  {
+    name: 'raw-ip-input',
+    keys: [
+      ['linktype', 101],
+      ['linktype', 12],
+      ['linktype', 14],
+    ],
+  },
   {
     name: 'vlan-input',
-    keys: [['ethertype', 0x8100], ['ethertype', 0x88a8], ['ethertype', 0x9100]],
-    absorbs: [['ethertype', 0x8100], ['ethertype', 0x88a8], ['ethertype', 0x9100]],
+    keys: [
+      ['ethertype', 0x8100],
+      ['ethertype', 0x88a8],
+      ['ethertype', 0x9100],
+    ],
+    absorbs: [
+      ['ethertype', 0x8100],
+      ['ethertype', 0x88a8],
+      ['ethertype', 0x9100],
+    ],
   },
-  { name: 'arp-input', keys: [['ethertype', 0x0806], ['ethertype', 0x8035]] },
-  { name: 'ip4-input', keys: [['ethertype', 0x0800], ['linktype', 228], ['ipproto', 4]] },
+  {
+    name: 'arp-input',
+    keys: [
+      ['ethertype', 0x0806],
+      ['ethertype', 0x8035],
+    ],
+  },
+  {
+    name: 'ip4-input',
+    keys: [
+      ['ethertype', 0x0800],
+      ['linktype', 228],
+      ['ipproto', 4],
+    ],
+  },
   {
     name: 'ip6-input',
-    keys: [['ethertype', 0x86dd], ['linktype', 229], ['ipproto', 41]],
+    keys: [
+      ['ethertype', 0x86dd],
+      ['linktype', 229],
+      ['ipproto', 41],
+    ],
     // Extension headers are part of IPv6 input processing, as in the kernel's ip6_input.
-    absorbs: [['ipproto', 0], ['ipproto', 43], ['ipproto', 60], ['ipproto', 44], ['ipproto', 51]],
+    absorbs: [
+      ['ipproto', 0],
+      ['ipproto', 43],
+      ['ipproto', 60],
+      ['ipproto', 44],
+      ['ipproto', 51],
+    ],
   },
   { name: 'tcp-input', keys: [['ipproto', 6]] },
   { name: 'udp-input', keys: [['ipproto', 17]] },

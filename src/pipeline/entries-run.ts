@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { Entry, EntryDraft } from '../dissect/entry.js';
 import { GraphPacket } from '../graph/packet.js';
-import { showRun } from '../graph/show-run.js';
 import { openCapture } from '../pcap/index.js';
 import { UsageError, type MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { entryTableRow, entryToHar, isHarEntry, TABLE_HEADER } from './entry-format.js';
 import { FlowPlane } from './flow-plane.js';
+import { writeStats } from './stats.js';
 import { buildEntriesGraph, CAPTURE_INPUT } from './read-graph.js';
 
 export type EntriesFormat = 'table' | 'jsonl' | 'har';
@@ -99,12 +99,10 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const info = opts.format === 'table' ? stdout : stderr;
   if (opts.traces.length > 0) info.write(graph.tracer.show());
   if (opts.stats) {
-    info.write(showRun(graph, new Set([CAPTURE_INPUT])));
-    for (const [reason, count] of graph.errors) info.write(`${String(count).padStart(12)}  ${reason}\n`);
-    for (const [name, count] of plane.protocols)
-      info.write(`${String(count).padStart(12)}  streams ${name}\n`);
-    for (const [name, count] of plane.anomalies)
-      info.write(`${String(count).padStart(12)}  anomaly ${name}\n`);
+    writeStats(info, graph, CAPTURE_INPUT, [
+      ['streams', plane.protocols],
+      ['anomaly', plane.anomalies],
+    ]);
   }
   if (reader.error) {
     stderr.write(`meshtap: ${reader.error.message} [${reader.error.code}]\n`);

@@ -1,10 +1,10 @@
 import { openCapture, createCaptureWriter, formatForPath, type CaptureWriter } from '../pcap/index.js';
 import { GraphPacket } from '../graph/packet.js';
-import { showRun } from '../graph/show-run.js';
 import { MeshtapError, UsageError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { buildReadGraph, CAPTURE_INPUT } from './read-graph.js';
 import { PacketPrinter, type ReadOutputFormat } from './packet-printer.js';
+import { writeStats } from './stats.js';
 
 export type { ReadOutputFormat } from './packet-printer.js';
 
@@ -72,11 +72,7 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
 
   if (opts.quiet) textOut.write(`${printer.consumed} packets\n`);
   if (opts.traces.length > 0) textOut.write(graph.tracer.show());
-  if (opts.stats) {
-    textOut.write(showRun(graph, new Set([CAPTURE_INPUT])));
-    for (const [reason, count] of graph.errors) textOut.write(`${String(count).padStart(12)}  ${reason}\n`);
-    textOut.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
-  }
+  if (opts.stats) writeStats(textOut, graph, CAPTURE_INPUT);
   if (reader.error && !printer.done) {
     stderr.write(`meshtap: ${reader.error.message} [${reader.error.code}]\n`);
     return { packets: printer.consumed, error: reader.error };

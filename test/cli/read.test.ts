@@ -98,7 +98,9 @@ describe('meshtap read', () => {
       objects[0].layers.map((l: { layer: string }) => l.layer),
       ['ethernet', 'ipv4', 'tcp'],
     );
-    const frames = lines(runTool('tshark', ['-r', DNS_TCP, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len']));
+    const frames = lines(
+      runTool('tshark', ['-r', DNS_TCP, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len']),
+    );
     assert.deepEqual(
       objects.map((o) => `${o.frame}\t${o.len}`),
       frames,

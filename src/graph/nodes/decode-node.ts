@@ -56,7 +56,10 @@ export class DecodeNode implements GraphNode {
     this.nextNodes = [...new Set([deps.doneNode, ...targets, ...(deps.routeTargets ?? [])])];
     this.nextNodes.forEach((n, i) => this.nextIndex.set(n, i));
     for (const [registry, table] of deps.routes) {
-      this.keyIndex.set(registry, new Map([...table].map(([key, node]) => [key, this.nextNodes.indexOf(node)])));
+      this.keyIndex.set(
+        registry,
+        new Map([...table].map(([key, node]) => [key, this.nextNodes.indexOf(node)])),
+      );
     }
     for (const [registry, key] of spec.absorbs ?? []) {
       const set = this.absorbed.get(registry) ?? new Set<number>();

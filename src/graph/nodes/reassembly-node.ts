@@ -58,7 +58,8 @@ abstract class ReassemblyNode implements GraphNode {
 }
 
 function describe(result: ReassemblyResult): string {
-  if (result.status === 'complete') return `datagram complete: ${result.packet.length} bytes from ${result.fragments} fragments`;
+  if (result.status === 'complete')
+    return `datagram complete: ${result.packet.length} bytes from ${result.fragments} fragments`;
   if (result.status === 'dropped') return `fragment dropped: ${result.reason}`;
   return 'fragment held, datagram pending';
 }
