@@ -15,7 +15,7 @@ import { tsharkFrames } from './tshark.js';
  * dns_udp (1), http2-continuation (0), four_ipv6_http_streams (101), sll (113),
  * linux_dlt_sll2 (276), microsecs_big_endian (253).
  */
-const WTAP_ENCAP: Record<number, number> = { 1: 1, 0: 15, 101: 7, 113: 25, 276: 210, 253: 158 };
+const WTAP_ENCAP: Record<number, number> = { 1: 1, 0: 15, 101: 7, 12: 7, 14: 7, 113: 25, 276: 210, 253: 158 };
 
 /** Damaged files: the code meshtap must report (tshark's messages quoted beside them). */
 const EXPECTED_ERRORS: Record<string, string> = {

@@ -17,12 +17,19 @@ import { tsharkFrames, type TsharkFrame } from './tshark.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'meshtap-pcap-rt-'));
 
+/**
+ * Named exception: pcapplusplus__pcapng-example.pcapng's second interface stamps its packets
+ * about 18.4e12 s after 1970 (a negative 64-bit µs count read as unsigned). Such an instant
+ * does not fit the 64-bit nanosecond timestamp meshtap's pcapng writer uses, so that file is
+ * not expected to survive rewriting; every other corpus file must.
+ */
+const UNWRITABLE_TIMESTAMPS = new Set(['pcapplusplus__pcapng-example.pcapng']);
+
 /** Files that together cover µs/ns, both byte orders, one and many interfaces, comments, SPB, multi-section. */
 const TSHARK_CHECKED = [
   'tcpdump__dns_tcp.pcap',
   'tcpdump__tcp-handshake-nano.pcap',
   'pcapplusplus__nanosecs_big_endian.pcap',
-  'pcapplusplus__pcapng-example.pcapng',
   'gopacket__pcapng-be__test202.pcapng',
   'magma__gx_gy_combined_05_210505_133111-1.pcapng',
 ];
@@ -80,6 +87,7 @@ describe('round trip through the writers', () => {
 
   test('every corpus file survives pcapng and (single link type) pcap rewriting record for record', async () => {
     for (const path of corpusCaptures()) {
+      if (UNWRITABLE_TIMESTAMPS.has(basename(path))) continue;
       const source = readCaptureBuffer(readFileSync(path));
       const ng = join(outDir, `${basename(path)}.all.pcapng`);
       await writeAll(source.records, ng, 'pcapng');
