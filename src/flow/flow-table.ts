@@ -194,24 +194,10 @@ export class FlowTable<T> {
     for (let i = 0; i < bucket.length; i++) {
       const f = bucket[i];
       if (f.proto !== proto) continue;
-      if (
-        f.clientPort === srcPort &&
-        f.serverPort === dstPort &&
-        sameAddr(f.clientAddr, srcAddr) &&
-        sameAddr(f.serverAddr, dstAddr)
-      ) {
+      const dir = directionOf(f, srcAddr, srcPort, dstAddr, dstPort);
+      if (dir !== -1) {
         this.result.flow = f;
-        this.result.dir = 0;
-        return true;
-      }
-      if (
-        f.clientPort === dstPort &&
-        f.serverPort === srcPort &&
-        sameAddr(f.clientAddr, dstAddr) &&
-        sameAddr(f.serverAddr, srcAddr)
-      ) {
-        this.result.flow = f;
-        this.result.dir = 1;
+        this.result.dir = dir;
         return true;
       }
     }
@@ -339,4 +325,31 @@ function updateTcpState(flow: Flow<unknown>, dir: 0 | 1, tcpFlags: number): Flow
   if (flow.finMask !== 3) return (flow.state = 'closing');
   flow.closeReason = 'fin';
   return (flow.state = 'closed');
+}
+
+/** 0 when the packet goes client → server on flow `f`, 1 when server → client, -1 when it is another flow. */
+function directionOf<T>(
+  f: Flow<T>,
+  srcAddr: Uint8Array,
+  srcPort: number,
+  dstAddr: Uint8Array,
+  dstPort: number,
+): 0 | 1 | -1 {
+  if (
+    f.clientPort === srcPort &&
+    f.serverPort === dstPort &&
+    sameAddr(f.clientAddr, srcAddr) &&
+    sameAddr(f.serverAddr, dstAddr)
+  ) {
+    return 0;
+  }
+  if (
+    f.clientPort === dstPort &&
+    f.serverPort === srcPort &&
+    sameAddr(f.clientAddr, dstAddr) &&
+    sameAddr(f.serverAddr, srcAddr)
+  ) {
+    return 1;
+  }
+  return -1;
 }
