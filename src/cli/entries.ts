@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { UsageError } from '../util/errors.js';
 import { runEntriesPipeline, type EntriesFormat } from '../pipeline/entries-run.js';
-import { parseTraceSpec, type TraceSpec } from './options.js';
+import { collectTrace, parseChoice, type TraceSpec } from './options.js';
 
 const FORMATS: readonly EntriesFormat[] = ['table', 'jsonl', 'har'];
 
@@ -16,28 +15,17 @@ export function registerEntriesCommand(program: Command): void {
       'table',
     )
     .option('-f, --filter <expression>', 'pcap-filter (tcpdump) expression applied to packets first')
-    .option(
-      '--trace <node:count>',
-      'trace the next count packets entering node',
-      (v: string, p: TraceSpec[]) => [...p, parseTraceSpec(v)],
-      [],
-    )
+    .option('--trace <node:count>', 'trace the next count packets entering node', collectTrace, [])
     .option('--stats', 'print show run, drop reasons, stream protocols and anomalies at the end')
     .action(
       async (
         file: string,
         flags: { format: string; filter?: string; trace: TraceSpec[]; stats?: boolean },
       ) => {
-        if (!(FORMATS as readonly string[]).includes(flags.format)) {
-          throw new UsageError(
-            'CLI_BAD_FORMAT',
-            `--format must be one of ${FORMATS.join(', ')}, not "${flags.format}"`,
-          );
-        }
         const result = await runEntriesPipeline({
           source: file,
           filter: flags.filter,
-          format: flags.format as EntriesFormat,
+          format: parseChoice(flags.format, FORMATS, '--format', 'CLI_BAD_FORMAT'),
           traces: flags.trace,
           stats: flags.stats === true,
         });

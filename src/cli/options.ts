@@ -22,3 +22,19 @@ export function parseTraceSpec(value: string): TraceSpec {
     throw new UsageError('CLI_BAD_TRACE', `--trace takes NODE:COUNT (e.g. pcap-input:10), not "${value}"`);
   return { node: match[1], count: parsePositiveInt(match[2]) };
 }
+
+/** Adds one `--trace NODE:COUNT` to the list (commander's repeatable-option collector). */
+export function collectTrace(value: string, previous: TraceSpec[]): TraceSpec[] {
+  return [...previous, parseTraceSpec(value)];
+}
+
+/** One of a fixed set of words (`--format table`), or a UsageError with code `code`. */
+export function parseChoice<T extends string>(
+  value: string,
+  choices: readonly T[],
+  option: string,
+  code: string,
+): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(code, `${option} must be one of ${choices.join(', ')}, not "${value}"`);
+}

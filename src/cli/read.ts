@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { UsageError } from '../util/errors.js';
 import { runReadPipeline, type ReadOutputFormat } from '../pipeline/read-capture.js';
-import { parsePositiveInt, parseTraceSpec, type TraceSpec } from './options.js';
+import { collectTrace, parseChoice, parsePositiveInt, type TraceSpec } from './options.js';
 
 interface ReadFlags {
   count?: number;
   write?: string;
-  outFormat?: 'pcap' | 'pcapng';
+  outFormat?: string;
   format: string;
   filter?: string;
   trace: TraceSpec[];
@@ -16,6 +16,7 @@ interface ReadFlags {
 }
 
 const OUTPUT_FORMATS: readonly ReadOutputFormat[] = ['text', 'json'];
+const OUT_FORMATS = ['pcap', 'pcapng'] as const;
 
 export function registerReadCommand(program: Command): void {
   program
@@ -47,19 +48,18 @@ export function registerReadCommand(program: Command): void {
         source: file,
         count: flags.count,
         filter: mergeFilter(flags.filter, expression),
-        format: parseOutputFormat(flags.format),
+        format: parseChoice(flags.format, OUTPUT_FORMATS, '--format', 'CLI_BAD_FORMAT'),
         quiet: flags.quiet === true,
         write: flags.write,
-        outFormat: parseOutFormat(flags.outFormat),
+        outFormat:
+          flags.outFormat === undefined
+            ? undefined
+            : parseChoice(flags.outFormat, OUT_FORMATS, '--out-format', 'CLI_BAD_OUT_FORMAT'),
         traces: flags.trace,
         stats: flags.stats === true,
       });
       if (result.error) process.exitCode = 1;
     });
-}
-
-function collectTrace(value: string, previous: TraceSpec[]): TraceSpec[] {
-  return [...previous, parseTraceSpec(value)];
 }
 
 function mergeFilter(flag: string | undefined, words: string[]): string | undefined {
@@ -70,17 +70,4 @@ function mergeFilter(flag: string | undefined, words: string[]): string | undefi
     );
   }
   return flag ?? (words.length > 0 ? words.join(' ') : undefined);
-}
-
-function parseOutputFormat(value: string): ReadOutputFormat {
-  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as ReadOutputFormat;
-  throw new UsageError(
-    'CLI_BAD_FORMAT',
-    `--format must be one of ${OUTPUT_FORMATS.join(', ')}, not "${value}"`,
-  );
-}
-
-function parseOutFormat(value: string | undefined): 'pcap' | 'pcapng' | undefined {
-  if (value === undefined || value === 'pcap' || value === 'pcapng') return value;
-  throw new UsageError('CLI_BAD_OUT_FORMAT', `--out-format must be pcap or pcapng, not "${value}"`);
 }

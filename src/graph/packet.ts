@@ -25,6 +25,8 @@ export class GraphPacket {
   /** For traced packets: how many layers existed when the current node started (its trace shows the rest). */
   traceFrom: number;
   dropReason: string | null;
+  /** Per-packet state a group of nodes passes along (VPP's buffer opaque), e.g. the packet's flow. */
+  opaque: unknown;
 
   constructor(seq: number, record: PacketRecord) {
     this.seq = seq;
@@ -40,6 +42,7 @@ export class GraphPacket {
     this.trace = null;
     this.traceFrom = 0;
     this.dropReason = null;
+    this.opaque = null;
   }
 
   /** Capture time in microseconds since the epoch (exact for any real date). */

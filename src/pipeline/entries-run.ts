@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import type { Entry, EntryDraft } from '../dissect/entry.js';
 import { GraphPacket } from '../graph/packet.js';
 import { openCapture } from '../pcap/index.js';
-import { UsageError, type MeshtapError } from '../util/errors.js';
+import type { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { entryTableRow, entryToHar, isHarEntry, TABLE_HEADER } from './entry-format.js';
 import { FlowPlane } from './flow-plane.js';
-import { writeStats } from './stats.js';
+import { armTraces, writeStats } from './stats.js';
 import { buildEntriesGraph, CAPTURE_INPUT } from './read-graph.js';
 
 export type EntriesFormat = 'table' | 'jsonl' | 'har';
@@ -72,15 +72,7 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const writer = new EntryWriter(opts.format, stdout);
   const plane = new FlowPlane({ onEntry: (entry) => writer.add(entry) });
   const graph = buildEntriesGraph({ filter: opts.filter, plane });
-  for (const spec of opts.traces) {
-    if (!graph.hasNode(spec.node)) {
-      throw new UsageError(
-        'CLI_UNKNOWN_NODE',
-        `no graph node named "${spec.node}"; nodes: ${graph.nodes.map((n) => n.name).join(', ')}`,
-      );
-    }
-    graph.tracer.add(spec.node, spec.count);
-  }
+  armTraces(graph, opts.traces);
   const reader = await openCapture(opts.source === '-' ? process.stdin : opts.source);
   let seq = 0;
   try {

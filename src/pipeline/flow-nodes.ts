@@ -19,7 +19,10 @@ interface FlowMark {
   streamId: number;
 }
 
-const marks = new WeakMap<GraphPacket, FlowMark>();
+/** flow-lookup's mark, carried in the packet's opaque field to the nodes after it. */
+function markOf(pkt: GraphPacket): FlowMark {
+  return pkt.opaque as FlowMark;
+}
 
 function innermost(layers: readonly Layer[]): { ip: Ipv4Layer | Ipv6Layer | null; l4: Layer | null } {
   let ip: Ipv4Layer | Ipv6Layer | null = null;
@@ -57,7 +60,7 @@ export class FlowLookupNode implements GraphNode {
   }
 
   traceLines(pkt: GraphPacket): string[] {
-    const mark = marks.get(pkt);
+    const mark = pkt.opaque as FlowMark | null;
     if (!mark) return [];
     return [`stream ${mark.streamId}, ${mark.dir === 0 ? 'client -> server' : 'server -> client'}`];
   }
@@ -81,7 +84,7 @@ export class FlowLookupNode implements GraphNode {
     const flags = isTcp ? l4.flags : -1;
     const r = this.plane.table.lookup(v4 ? 4 : 6, src, l4.srcPort, dst, l4.dstPort, proto, pkt.tsUs, flags);
     const session = r.created || !r.flow.value ? this.plane.open(r.flow, transportOf(proto)) : r.flow.value;
-    marks.set(pkt, { session, dir: r.dir, l4, streamId: r.flow.id });
+    pkt.opaque = { session, dir: r.dir, l4, streamId: r.flow.id } satisfies FlowMark;
     out.enqueue(isTcp ? 0 : 1, pkt);
   }
 }
@@ -97,7 +100,7 @@ export class TcpReassemblyNode implements GraphNode {
 
   process(frame: readonly GraphPacket[], out: NodeOutput): void {
     for (const pkt of frame) {
-      const mark = marks.get(pkt) as FlowMark;
+      const mark = markOf(pkt);
       const tcp = mark.l4 as TcpLayer;
       const payload = pkt.data.subarray(tcp.payloadOffset, tcp.payloadEnd);
       mark.session.tcp?.segment(mark.dir, tcp.seq, tcp.ack, tcp.flags, payload, pkt.tsUs);
@@ -106,7 +109,7 @@ export class TcpReassemblyNode implements GraphNode {
   }
 
   traceLines(pkt: GraphPacket): string[] {
-    const mark = marks.get(pkt);
+    const mark = pkt.opaque as FlowMark | null;
     const stats = mark?.session.tcp?.stats;
     if (!mark || !stats) return [];
     return [
@@ -123,7 +126,7 @@ export class DatagramInputNode implements GraphNode {
 
   process(frame: readonly GraphPacket[], out: NodeOutput): void {
     for (const pkt of frame) {
-      const mark = marks.get(pkt) as FlowMark;
+      const mark = markOf(pkt);
       const payload = pkt.data.subarray(mark.l4.payloadOffset, mark.l4.payloadEnd);
       if (payload.length > 0) mark.session.datagrams?.datagram(mark.dir, payload, pkt.tsUs);
       out.enqueue(0, pkt);
@@ -144,7 +147,7 @@ export class DissectNode implements GraphNode {
 
   process(frame: readonly GraphPacket[], out: NodeOutput): void {
     for (const pkt of frame) {
-      const session = (marks.get(pkt) as FlowMark).session;
+      const session = markOf(pkt).session;
       const bytes = this.plane.dissect(session);
       if (pkt.trace !== null) this.traced.set(pkt, describe(session, bytes));
       session.emitted.length = 0;

@@ -1,10 +1,10 @@
 import { openCapture, createCaptureWriter, formatForPath, type CaptureWriter } from '../pcap/index.js';
 import { GraphPacket } from '../graph/packet.js';
-import { MeshtapError, UsageError } from '../util/errors.js';
+import { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { buildReadGraph, CAPTURE_INPUT } from './read-graph.js';
 import { PacketPrinter, type ReadOutputFormat } from './packet-printer.js';
-import { writeStats } from './stats.js';
+import { armTraces, writeStats } from './stats.js';
 
 export type { ReadOutputFormat } from './packet-printer.js';
 
@@ -48,13 +48,7 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
     out: textOut,
   });
   const graph = buildReadGraph({ filter: opts.filter, consumer: printer });
-  for (const spec of opts.traces) {
-    if (!graph.hasNode(spec.node)) {
-      const names = graph.nodes.map((n) => n.name).join(', ');
-      throw new UsageError('CLI_UNKNOWN_NODE', `no graph node named "${spec.node}"; nodes: ${names}`);
-    }
-    graph.tracer.add(spec.node, spec.count);
-  }
+  armTraces(graph, opts.traces);
 
   let seq = 0;
   try {

@@ -1,5 +1,7 @@
 import { showRun } from '../graph/show-run.js';
 import type { Graph } from '../graph/runtime.js';
+import { UsageError } from '../util/errors.js';
+import type { TraceSpec } from '../cli/options.js';
 
 /** `--stats`: show run, the drop reasons, any extra counters, and the process's peak memory. */
 export function writeStats(
@@ -14,4 +16,15 @@ export function writeStats(
   for (const [prefix, counters] of extra)
     for (const [name, count] of counters) line(count, `${prefix} ${name}`);
   out.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
+}
+
+/** `--trace NODE:N`: arms the tracer, refusing node names the graph does not have. */
+export function armTraces(graph: Graph, traces: readonly TraceSpec[]): void {
+  for (const spec of traces) {
+    if (!graph.hasNode(spec.node)) {
+      const names = graph.nodes.map((n) => n.name).join(', ');
+      throw new UsageError('CLI_UNKNOWN_NODE', `no graph node named "${spec.node}"; nodes: ${names}`);
+    }
+    graph.tracer.add(spec.node, spec.count);
+  }
 }
