@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MeshtapError } from '../util/errors.js';
+
+export type StoreDatabase = Database.Database;
+
+/** A store database that cannot be opened, or was written by a newer meshtap. */
+export class StoreError extends MeshtapError {
+  constructor(code: 'STORE_OPEN' | 'STORE_TOO_NEW', message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+    this.name = 'StoreError';
+  }
+}
+
+/** `PRAGMA user_version` of a meshtap store: the version of the bookkeeping table below. */
+const STORE_FORMAT = 1;
+
+/**
+ * Opens (creating if needed) the SQLite file of a store, or `':memory:'`. WAL lets readers
+ * (queries, export) run while the ingest writes; synchronous=NORMAL in WAL mode loses at most
+ * the last transactions on power loss, never consistency; busy_timeout makes a second process
+ * wait for the write lock instead of failing at once.
+ */
+export function openStoreDatabase(path: string): StoreDatabase {
+  let db: StoreDatabase;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+  } catch (err) {
+    throw new StoreError('STORE_OPEN', `cannot open store database ${path}: ${(err as Error).message}`, {
+      path,
+    });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -32768'); // 32 MiB of page cache
+  db.pragma('journal_size_limit = 67108864'); // truncate the WAL back to 64 MiB after checkpoints
+  initBookkeeping(db, path);
+  return db;
+}
+
+function initBookkeeping(db: StoreDatabase, path: string): void {
+  const format = db.pragma('user_version', { simple: true }) as number;
+  if (format > STORE_FORMAT) {
+    db.close();
+    throw new StoreError('STORE_TOO_NEW', `${path} was written by a newer meshtap (store format ${format})`, {
+      path,
+      format,
+    });
+  }
+  if (format === STORE_FORMAT) return;
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS meshtap_schema (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+    db.pragma(`user_version = ${STORE_FORMAT}`);
+  }).immediate();
+}
+
+/** One schema change of a table module; steps are never edited once released, only appended. */
+export type Migration = (db: StoreDatabase) => void;
+
+/**
+ * Brings a table module (`entries`, `streams`, ...) up to date: each module keeps its own
+ * version in `meshtap_schema`, so modules sharing one file migrate independently. Runs the
+ * missing steps in one immediate transaction (a second process waits, then finds them done).
+ */
+export function migrate(db: StoreDatabase, module: string, steps: readonly Migration[]): void {
+  db.transaction(() => {
+    const row = db.prepare('SELECT version FROM meshtap_schema WHERE module = ?').get(module) as
+      { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > steps.length) {
+      throw new StoreError('STORE_TOO_NEW', `the ${module} tables were written by a newer meshtap`, {
+        module,
+        version: current,
+      });
+    }
+    for (let v = current; v < steps.length; v++) steps[v]!(db);
+    db.prepare(
+      'INSERT INTO meshtap_schema (module, version) VALUES (?, ?) ON CONFLICT (module) DO UPDATE SET version = excluded.version',
+    ).run(module, steps.length);
+  }).immediate();
+}
