@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { MeshtapError, UsageError } from '../util/errors.js';
 import { registerReadCommand } from './read.js';
 import { registerEntriesCommand } from './entries.js';
+import { registerReplayCommand } from './replay.js';
+import { registerCaptureCommand } from './capture.js';
+import { registerTraceCommands } from './trace.js';
 
 /**
  * The meshtap command line. Each command lives in its own module and registers itself
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerReadCommand(program);
   registerEntriesCommand(program);
+  registerReplayCommand(program);
+  registerCaptureCommand(program);
+  registerTraceCommands(program);
   return program;
 }
 
