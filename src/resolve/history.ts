@@ -1,4 +1,5 @@
 import {
+  existsSync,
   appendFileSync,
   mkdirSync,
   closeSync,
@@ -164,7 +165,8 @@ export class NameHistory implements NameResolver {
       closeSync(fd);
     }
     renameSync(tmp, this.files.document);
-    truncateSync(this.files.journal, 0);
+    // No journal yet means nothing was recorded since the last save: nothing to empty.
+    if (existsSync(this.files.journal)) truncateSync(this.files.journal, 0);
   }
 
   private loadDocument(doc: NameHistoryDocument): void {
