@@ -5,6 +5,8 @@ import { registerEntriesCommand } from './entries.js';
 import { registerReplayCommand } from './replay.js';
 import { registerCaptureCommand } from './capture.js';
 import { registerTraceCommands } from './trace.js';
+import { registerStoreCommands } from './store-commands.js';
+import { registerTapCommand } from './tap.js';
 
 /**
  * The meshtap command line. Each command lives in its own module and registers itself
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerReplayCommand(program);
   registerCaptureCommand(program);
   registerTraceCommands(program);
+  registerStoreCommands(program);
+  registerTapCommand(program);
   return program;
 }
 
@@ -52,5 +56,5 @@ export async function runCli(argv: string[]): Promise<number> {
 
 /** Errors in what the user typed (options, filter expressions) exit with 2, like a shell usage error. */
 function isUsageError(err: MeshtapError): boolean {
-  return err instanceof UsageError || err.code.startsWith('FILTER_');
+  return err instanceof UsageError || err.code.startsWith('FILTER_') || err.code.startsWith('QUERY_');
 }

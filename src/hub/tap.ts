@@ -1,0 +1,261 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { CaptureTaskManager } from '../capture/task-manager.js';
+import type { CaptureParams } from '../capture/tcpdump-params.js';
+import { TcpdumpSource, type CaptureStats, type LiveCaptureSource } from '../capture/tcpdump-source.js';
+import type { EntryDraft } from '../dissect/entry.js';
+import type { Graph } from '../graph/runtime.js';
+import { CAPTURE_INPUT } from '../pipeline/read-graph.js';
+import { buildStoreGraph, type StoreGraph } from '../pipeline/store-node.js';
+import { InventoryResolver, NetnsResolver } from '../resolve/index.js';
+import type { BindingSource } from '../resolve/types.js';
+import { openSnapshot } from '../snapshot/snapshot.js';
+import type { IndexRow } from '../store/entries-index.js';
+import { StreamStore } from '../store/stream-store.js';
+import { Store } from '../store/store.js';
+import { MeshtapError } from '../util/errors.js';
+import { isLoopback, loadOrCreateToken } from './auth.js';
+import { LiveFeed } from './live-feed.js';
+import type { MetricFamily } from './routes/health.js';
+import { entryRoutes } from './routes/entries.js';
+import { buildHub } from './server.js';
+
+export type TapSource =
+  { kind: 'live'; params: CaptureParams; netns?: string } | { kind: 'pcap'; path: string };
+
+export interface TapOptions {
+  dataDir: string;
+  node?: string;
+  host: string;
+  port: number;
+  /** Serve without an API token; refused unless `host` is a loopback address. */
+  noAuth?: boolean;
+  source: TapSource;
+  /** Names: an inventory file, and/or the local network namespaces. */
+  inventory?: string;
+  netnsNames?: boolean;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface Tap {
+  app: FastifyInstance;
+  url: string;
+  /** The API token, when it was created by this start (print it once), else null. */
+  newToken: string | null;
+  token: string | null;
+  store: Store;
+  /** Resolves when the source ends (a file fully read, or the live capture stopped). */
+  sourceDone: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const NAME_REFRESH_MS = 5000;
+const STATS_REFRESH_MS = 5000;
+
+/**
+ * `meshtap tap`: hub and local agent in one process. Packets from a live capture (or a
+ * stored capture or snapshot) go through the store graph; entries are indexed, named and
+ * pushed to live subscribers; the API serves them, the capture tasks and the graph.
+ */
+export async function startTap(opts: TapOptions): Promise<Tap> {
+  if (opts.noAuth && !isLoopback(opts.host)) {
+    throw new MeshtapError(
+      'HUB_BAD_LISTEN',
+      `--no-auth is only allowed on a loopback address, not ${opts.host}`,
+    );
+  }
+  const dataDir = await dataDirFor(opts);
+  const store = await Store.open({ dataDir, node: opts.node });
+  const sources = nameSources(opts);
+  const feed = new LiveFeed();
+  const tasks = new CaptureTaskManager({ db: store.db, dir: join(dataDir, 'captures') });
+  const tokenInfo = opts.noAuth ? null : loadOrCreateToken(dataDir);
+  const state: { graph: StoreGraph | null; packets: number; entries: number; stats: CaptureStats | null } = {
+    graph: null,
+    packets: 0,
+    entries: 0,
+    stats: null,
+  };
+  const app = await buildHub({
+    token: tokenInfo?.token ?? null,
+    tasks,
+    graph: (): Graph | null => state.graph?.graph ?? null,
+    inputNode: CAPTURE_INPUT,
+    metrics: () => metrics(state, store, feed),
+    routes: [(a) => entryRoutes(a, store, feed)],
+    logger: opts.logger,
+  });
+  await store.learnNames(sources, opts.source.kind === 'pcap' ? 0 : undefined);
+
+  const onStored = (rows: readonly IndexRow[]): void => {
+    state.entries += rows.length;
+    feed.publish(rows.map((r) => r.entry as EntryDraft as never));
+  };
+  let live: LiveCaptureSource | null = null;
+  let sourceDone: Promise<void>;
+  if (opts.source.kind === 'live') {
+    live = new TcpdumpSource({ params: opts.source.params, netns: opts.source.netns });
+    await live.start();
+    sourceDone = runLive(live, store, state, onStored, sources);
+  } else if (isSnapshot(opts.source.path)) {
+    sourceDone = Promise.resolve();
+  } else {
+    sourceDone = store
+      .ingestFile(opts.source.path, { onStored, onGraph: (g) => (state.graph = g) })
+      .then((r) => {
+        state.packets += r.packets;
+      });
+  }
+  const address = await app.listen({ host: opts.host, port: opts.port });
+  return {
+    app,
+    url: address,
+    newToken: tokenInfo?.created ? tokenInfo.token : null,
+    token: tokenInfo?.token ?? null,
+    store,
+    sourceDone,
+    async stop() {
+      await live?.stop();
+      await sourceDone.catch(() => undefined);
+      await app.close();
+      await tasks.close();
+      store.close();
+    },
+  };
+}
+
+/** A snapshot is served from its own new directory under the data directory. */
+async function dataDirFor(opts: TapOptions): Promise<string> {
+  if (opts.source.kind !== 'pcap' || !isSnapshot(opts.source.path)) return opts.dataDir;
+  const dir = join(
+    opts.dataDir,
+    'snapshots',
+    `${basename(opts.source.path).replace(/[^A-Za-z0-9._-]/g, '_')}-${Date.now()}`,
+  );
+  (await openSnapshot(opts.source.path, dir)).store.close();
+  return dir;
+}
+
+function isSnapshot(path: string): boolean {
+  const head = readFileSync(path).subarray(0, 2);
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+function nameSources(opts: TapOptions): BindingSource[] {
+  const sources: BindingSource[] = [];
+  if (opts.inventory) sources.push(InventoryResolver.fromFile(opts.inventory));
+  if (opts.netnsNames) sources.push(new NetnsResolver());
+  return sources;
+}
+
+/** The live loop: capture → store graph → entries index → live feed; names and kernel counters refreshed as it goes. */
+async function runLive(
+  source: LiveCaptureSource,
+  store: Store,
+  state: { graph: StoreGraph | null; packets: number; stats: CaptureStats | null },
+  onStored: (rows: readonly IndexRow[]) => void,
+  sources: readonly BindingSource[],
+): Promise<void> {
+  const reader = await source.reader();
+  const streams = new StreamStore({
+    dataDir: store.dataDir,
+    catalog: store.catalog,
+    node: store.node,
+    interfaces: reader.interfaces,
+    dropUnclaimed: store.dropUnclaimed,
+    retention: {
+      settings: store.retention,
+      onStreamsRemoved: (keys) => store.entries.deleteByStreamKeys(keys),
+    },
+  });
+  const pending: IndexRow[] = [];
+  const graph = buildStoreGraph({
+    store: streams,
+    names: store.names,
+    onEntry: (entry, streamKey) => pending.push({ entry, streamKey, node: store.node }),
+  });
+  state.graph = graph;
+  const names = setInterval(() => void store.learnNames(sources), NAME_REFRESH_MS);
+  const stats = setInterval(() => void source.stats().then((s) => (state.stats = s)), STATS_REFRESH_MS);
+  try {
+    for await (const batch of reader.batches()) {
+      graph.ingest(batch);
+      state.packets += batch.length;
+      if (pending.length > 0) {
+        store.entries.insertMany(pending);
+        onStored(pending);
+        pending.length = 0;
+      }
+    }
+    graph.finish();
+    if (pending.length > 0) {
+      store.entries.insertMany(pending);
+      onStored(pending);
+    }
+  } finally {
+    clearInterval(names);
+    clearInterval(stats);
+  }
+}
+
+function metrics(
+  state: { graph: StoreGraph | null; packets: number; entries: number; stats: CaptureStats | null },
+  store: Store,
+  feed: LiveFeed,
+): MetricFamily[] {
+  const g = state.graph?.graph;
+  const perNode = (pick: (c: { calls: number; vectors: number }) => number) =>
+    g ? g.nodes.map((n) => ({ labels: { node: n.name }, value: pick(g.counters(n.name)) })) : [];
+  const usage = store.usage();
+  return [
+    {
+      name: 'meshtap_packets_total',
+      help: 'Packets captured into the graph',
+      type: 'counter',
+      samples: [{ value: state.packets }],
+    },
+    {
+      name: 'meshtap_kernel_drops_total',
+      help: 'Packets the kernel dropped (libpcap counter)',
+      type: 'counter',
+      samples: [{ value: state.stats?.droppedByKernel ?? 0 }],
+    },
+    {
+      name: 'meshtap_entries_total',
+      help: 'Entries stored',
+      type: 'counter',
+      samples: [{ value: state.entries }],
+    },
+    {
+      name: 'meshtap_live_dropped_total',
+      help: 'Entries not sent to slow WebSocket subscribers',
+      type: 'counter',
+      samples: [{ value: feed.dropped }],
+    },
+    {
+      name: 'meshtap_graph_node_calls_total',
+      help: 'Calls per graph node',
+      type: 'counter',
+      samples: perNode((c) => c.calls),
+    },
+    {
+      name: 'meshtap_graph_node_vectors_total',
+      help: 'Packets (vector elements) per graph node',
+      type: 'counter',
+      samples: perNode((c) => c.vectors),
+    },
+    {
+      name: 'meshtap_store_bytes',
+      help: 'Bytes of stream files in the store',
+      type: 'gauge',
+      samples: [{ value: usage.fileBytes }],
+    },
+    {
+      name: 'meshtap_store_streams',
+      help: 'Streams in the store',
+      type: 'gauge',
+      samples: [{ value: usage.streams }],
+    },
+  ];
+}
