@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createCaptureWriter, formatForPath, type CaptureWriter } from '../pcap/index.js';
@@ -139,6 +139,7 @@ export class CaptureTaskManager {
 
   private recoverUnfinished(): void {
     for (const task of this.table.unfinished()) {
+      endOrphanedCapture(this.table.capturePid(task.id));
       this.table.finish(task.id, 'Failed', {
         reason: 'meshtap stopped while the task was running; the partial capture is kept',
         sizeBytes: fileSize(task.path),
@@ -188,7 +189,7 @@ class RunningTask {
     );
     try {
       await this.source.start();
-      this.table.markRunning(id);
+      this.table.markRunning(id, this.source.pid);
       const reader = await this.source.reader();
       const format = formatForPath(this.task.path) ?? 'pcap';
       writer = createCaptureWriter(this.task.path, { format, interfaces: [...reader.interfaces] });
@@ -232,6 +233,21 @@ class RunningTask {
       clearTimeout(timer);
       clearInterval(progress);
     }
+  }
+}
+
+/**
+ * tcpdump drops root privileges after opening the device, which also clears any parent-death
+ * signal, and it notices a dead reader only when it next writes: a capture whose owner was
+ * killed can linger. A restart ends it, if that pid is still a tcpdump.
+ */
+function endOrphanedCapture(pid: number | null): void {
+  if (pid === null) return;
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('tcpdump')) return;
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Gone already (or not ours to signal): nothing is left running.
   }
 }
 

@@ -68,6 +68,9 @@ const MIGRATIONS = [
       `CREATE UNIQUE INDEX capture_tasks_live_file ON capture_tasks (file_name) WHERE state != 'Deleted'`,
     );
   },
+  (db: StoreDatabase): void => {
+    db.exec('ALTER TABLE capture_tasks ADD COLUMN capture_pid INTEGER');
+  },
 ];
 
 export type NewTask = Pick<
@@ -113,12 +116,19 @@ export class CaptureTaskTable {
     return (this.db.prepare(sql).all() as TaskRow[]).map(fromRow);
   }
 
-  markRunning(id: number): void {
+  markRunning(id: number, capturePid: number | null): void {
     this.db
       .prepare(
-        `UPDATE capture_tasks SET state = 'Running', started_at = ? WHERE id = ? AND state = 'Pending'`,
+        `UPDATE capture_tasks SET state = 'Running', started_at = ?, capture_pid = ? WHERE id = ? AND state = 'Pending'`,
       )
-      .run(new Date().toISOString(), id);
+      .run(new Date().toISOString(), capturePid, id);
+  }
+
+  /** The capture process a task recorded when it started running. */
+  capturePid(id: number): number | null {
+    const row = this.db.prepare('SELECT capture_pid FROM capture_tasks WHERE id = ?').get(id) as
+      { capture_pid: number | null } | undefined;
+    return row?.capture_pid ?? null;
   }
 
   progress(id: number, sizeBytes: number, packets: number): void {

@@ -25,6 +25,8 @@ export interface LiveCaptureSource {
   stats(): Promise<CaptureStats | null>;
   /** Stops capturing and returns the final counters. */
   stop(): Promise<CaptureStats | null>;
+  /** The capturing process, once started (recorded so a restart can end a capture its dead owner left running). */
+  readonly pid: number | null;
 }
 
 export interface TcpdumpSourceOptions {
@@ -60,6 +62,10 @@ export class TcpdumpSource implements LiveCaptureSource {
   private exited: Promise<number | null> | null = null;
 
   constructor(private readonly opts: TcpdumpSourceOptions) {}
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
 
   async start(): Promise<void> {
     const { command, args } = this.commandLine();

@@ -163,12 +163,17 @@ describe('capture tasks', { skip: skip ?? false }, () => {
     );
     udpBurst(lab, 1, 0, 9999, 10);
     await new Promise((r) => setTimeout(r, 1500)); // past one progress write
+    const tcpdumpPid = Number(runTool('pgrep', ['-P', String(child.pid), 'tcpdump']).trim());
+    assert.ok(tcpdumpPid > 0, 'the task runs tcpdump as a child');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
 
     const crashDb = openStoreDatabase(join(crashDir, 'hub.sqlite'));
     try {
       const restarted = new CaptureTaskManager({ db: crashDb, dir: crashDir });
+      // The restart ends the capture its killed owner left running.
+      await until(() => !existsSync(`/proc/${tcpdumpPid}`), 3000);
+      assert.equal(existsSync(`/proc/${tcpdumpPid}`), false, 'the orphaned tcpdump still runs');
       const [task] = restarted.list();
       assert.equal(task.state, 'Failed');
       assert.match(task.reason ?? '', /stopped while the task was running/);
