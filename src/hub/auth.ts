@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { sendError } from './http-errors.js';
 
 const TOKEN_FILE = 'hub-token';
@@ -48,4 +48,36 @@ export function requireToken(app: FastifyInstance, token: string): void {
         'missing or wrong API token (Authorization: Bearer TOKEN)',
       );
   });
+}
+
+/** The URL as logged: the value of a `token` query parameter is replaced. */
+export function redactToken(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const params = new URLSearchParams(url.slice(start + 1));
+  if (!params.has('token')) return url;
+  params.set('token', 'REDACTED');
+  return `${url.slice(0, start)}?${params.toString()}`;
+}
+
+/**
+ * The hub's logger options: request lines as fastify logs them, except that a token sent as
+ * `?token=` (WebSocket clients do) never reaches the log.
+ */
+export function hubLoggerOptions(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return {
+    ...base,
+    serializers: {
+      ...base.serializers,
+      req: (req: FastifyRequest) => ({
+        method: req.method,
+        url: redactToken(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
+  };
 }

@@ -13,7 +13,10 @@ export function statusFor(err: MeshtapError): number {
   if (code.endsWith('_NOT_FOUND')) return 404;
   if (code.includes('_DUPLICATE_') || code === 'TASK_NOT_DOWNLOADABLE' || code === 'MIRROR_IN_USE')
     return 409;
-  if (err instanceof UsageError || /^(FILTER|QUERY|CAPTURE|TASK|SNAPSHOT|MIRROR|HUB_BAD)_/.test(code))
+  if (
+    err instanceof UsageError ||
+    /^(FILTER|QUERY|CAPTURE|TASK|SNAPSHOT|MIRROR|HUB_BAD|STORE_BAD)_/.test(code)
+  )
     return 400;
   return 500;
 }

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import websocket from '@fastify/websocket';
 import type { CaptureTaskManager } from '../capture/task-manager.js';
 import type { Graph } from '../graph/runtime.js';
-import { requireToken } from './auth.js';
+import { hubLoggerOptions, requireToken } from './auth.js';
 import { handleError, sendError } from './http-errors.js';
 import { collectOpenApi } from './openapi.js';
 import { graphRoutes } from './routes/graph.js';
@@ -28,7 +28,7 @@ export const HUB_VERSION = '0.1.0';
 /** The hub's HTTP server: REST API, WebSocket, OpenAPI document, token check, clear 4xx errors. */
 export async function buildHub(opts: HubOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: hubLoggerOptions(opts.logger ?? false),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
@@ -36,9 +36,11 @@ export async function buildHub(opts: HubOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, 'HUB_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
+  // The WebSocket plugin's onRequest hook must run before the token check: it marks upgrade
+  // requests so that a refused one has its socket closed, instead of left open for ever.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   if (opts.token !== null) requireToken(app, opts.token);
   const openapi = collectOpenApi(app, { title: 'meshtap hub API', version: HUB_VERSION });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   healthRoutes(app, opts.metrics);
   taskRoutes(app, opts.tasks);
   graphRoutes(app, opts.graph, opts.inputNode);

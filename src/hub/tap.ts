@@ -4,14 +4,14 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { CaptureTaskManager } from '../capture/task-manager.js';
 import type { CaptureParams } from '../capture/tcpdump-params.js';
 import { TcpdumpSource, type CaptureStats, type LiveCaptureSource } from '../capture/tcpdump-source.js';
-import type { EntryDraft } from '../dissect/entry.js';
+import type { Entry } from '../dissect/entry.js';
 import type { Graph } from '../graph/runtime.js';
 import { CAPTURE_INPUT } from '../pipeline/read-graph.js';
 import { buildStoreGraph, type StoreGraph } from '../pipeline/store-node.js';
 import { InventoryResolver, NetnsResolver } from '../resolve/index.js';
 import type { BindingSource } from '../resolve/types.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
-import type { IndexRow } from '../store/entries-index.js';
+import type { IndexRow, StoredEntry } from '../store/entries-index.js';
 import { StreamStore } from '../store/stream-store.js';
 import { Store } from '../store/store.js';
 import { MeshtapError } from '../util/errors.js';
@@ -88,9 +88,9 @@ export async function startTap(opts: TapOptions): Promise<Tap> {
   });
   await store.learnNames(sources, opts.source.kind === 'pcap' ? 0 : undefined);
 
-  const onStored = (rows: readonly IndexRow[]): void => {
+  const onStored = (rows: readonly IndexRow[], ids?: readonly number[]): void => {
     state.entries += rows.length;
-    feed.publish(rows.map((r) => r.entry as EntryDraft as never));
+    if (feed.size > 0) feed.publish(rows.map((row, i) => storedEntry(row, ids?.[i])));
   };
   let live: LiveCaptureSource | null = null;
   let sourceDone: Promise<void>;
@@ -154,7 +154,7 @@ async function runLive(
   source: LiveCaptureSource,
   store: Store,
   state: { graph: StoreGraph | null; packets: number; stats: CaptureStats | null },
-  onStored: (rows: readonly IndexRow[]) => void,
+  onStored: (rows: readonly IndexRow[], ids: readonly number[]) => void,
   sources: readonly BindingSource[],
 ): Promise<void> {
   const reader = await source.reader();
@@ -176,27 +176,35 @@ async function runLive(
     onEntry: (entry, streamKey) => pending.push({ entry, streamKey, node: store.node }),
   });
   state.graph = graph;
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    onStored(pending, store.entries.insertMany(pending));
+    pending.length = 0;
+  };
   const names = setInterval(() => void store.learnNames(sources), NAME_REFRESH_MS);
   const stats = setInterval(() => void source.stats().then((s) => (state.stats = s)), STATS_REFRESH_MS);
   try {
     for await (const batch of reader.batches()) {
       graph.ingest(batch);
       state.packets += batch.length;
-      if (pending.length > 0) {
-        store.entries.insertMany(pending);
-        onStored(pending);
-        pending.length = 0;
-      }
+      flush();
     }
     graph.finish();
-    if (pending.length > 0) {
-      store.entries.insertMany(pending);
-      onStored(pending);
-    }
+    flush();
   } finally {
     clearInterval(names);
     clearInterval(stats);
   }
+}
+
+/**
+ * An entry as the API returns it, for live subscribers: with its stream key and node, and its
+ * id when the caller has it (the live path does; a stored capture's ingest does not report ids).
+ */
+function storedEntry(row: IndexRow, id: number | undefined): Entry {
+  const entry: StoredEntry = { ...(row.entry as Entry), streamKey: row.streamKey, node: row.node };
+  if (id !== undefined) entry.id = String(id);
+  return entry;
 }
 
 function metrics(

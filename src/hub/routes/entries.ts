@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { exportMatchingStreams } from '../../export/export-streams.js';
+import { createFilterMatcher } from '../../filter/index.js';
 import { compileQuery, validateQuery } from '../../query/index.js';
 import { checkStreamKey, dataPath } from '../../store/layout.js';
 import type { Store } from '../../store/store.js';
@@ -133,14 +134,20 @@ export function entryRoutes(app: FastifyInstance, store: Store, feed: LiveFeed):
         filter?: string;
         format: 'pcap' | 'pcapng';
       };
-      compileQuery(q.q); // a bad query is a 400 before any byte is sent
+      // A bad query or filter is a 400 before any byte is sent.
+      compileQuery(q.q);
+      if (q.filter !== undefined) createFilterMatcher(q.filter);
       const body = new PassThrough();
+      // The merge leaves a stream it was given open: end it, or the response never completes.
       exportMatchingStreams(store, q.q, body, {
         format: q.format,
         filter: q.filter,
         since: q.since,
         until: q.until,
-      }).catch((err: Error) => body.destroy(err));
+      }).then(
+        () => body.end(),
+        (err: Error) => body.destroy(err),
+      );
       return reply
         .type('application/vnd.tcpdump.pcap')
         .header('content-disposition', `attachment; filename="meshtap-export.${q.format}"`)
