@@ -1,5 +1,4 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,10 +7,9 @@ import { MeshtapError } from '../util/errors.js';
 
 export const DEFAULT_HUB_URL = 'http://127.0.0.1:8898';
 
-/** Where meshtap keeps its data (store, hub database, token) unless `--data` says otherwise. */
-export function defaultDataDir(): string {
-  return process.env.MESHTAP_DATA ?? join(homedir(), '.meshtap');
-}
+import { defaultDataDir } from '../store/layout.js';
+
+export { defaultDataDir };
 
 export interface HubConnection {
   url: string;

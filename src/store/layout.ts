@@ -30,7 +30,7 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** The data directory: $MESHTAP_DATA, else ~/.local/share/meshtap. */
 export function defaultDataDir(): string {
-  return process.env.MESHTAP_DATA ?? join(homedir(), '.local', 'share', 'meshtap');
+  return process.env.MESHTAP_DATA ?? join(homedir(), '.meshtap');
 }
 
 /** A node name made safe for file names: letters, digits, `_ . -` only, at most 63 characters. */
