@@ -45,7 +45,8 @@ describe('capture tasks', { skip: skip ?? false }, () => {
     const [target, peer] = lab.hosts;
     const task = manager.create({
       target: `netns:${target.netns}`,
-      durationSeconds: 3,
+      // Long enough that the senders (new node processes in the lab, slow under load) run inside it.
+      durationSeconds: 10,
       tcpdumpParams: '-i eth0 udp',
       fileName: 'ns0.pcap',
     });
