@@ -79,13 +79,15 @@ async function mergeOnce(
     try {
       for (let cursor = heap.peek(); cursor !== undefined; cursor = heap.peek()) {
         const record = cursor.batch[cursor.index];
-        if (matches === null || matches(record)) {
+        const keep = matches === null || matches(record);
+        if (keep) {
           writer.write(record);
           packets++;
         }
         heap.pop();
         await advance(heap, cursor);
-        if (packets % 4096 === 0) await writer.flush();
+        // Backpressure every 4096 written packets (not on every record the filter skips).
+        if (keep && packets % 4096 === 0) await writer.flush();
       }
     } finally {
       await writer.close();

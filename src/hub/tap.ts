@@ -7,12 +7,12 @@ import { TcpdumpSource, type CaptureStats, type LiveCaptureSource } from '../cap
 import type { Entry } from '../dissect/entry.js';
 import type { Graph } from '../graph/runtime.js';
 import { CAPTURE_INPUT } from '../pipeline/read-graph.js';
-import { buildStoreGraph, type StoreGraph } from '../pipeline/store-node.js';
+import type { StoreGraph } from '../pipeline/store-node.js';
 import { InventoryResolver, NetnsResolver } from '../resolve/index.js';
 import type { BindingSource } from '../resolve/types.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
 import type { IndexRow, StoredEntry } from '../store/entries-index.js';
-import { StreamStore } from '../store/stream-store.js';
+import type { CaptureReader } from '../pcap/index.js';
 import { Store } from '../store/store.js';
 import { MeshtapError } from '../util/errors.js';
 import { isLoopback, loadOrCreateToken } from './auth.js';
@@ -71,12 +71,7 @@ export async function startTap(opts: TapOptions): Promise<Tap> {
   const feed = new LiveFeed();
   const tasks = new CaptureTaskManager({ db: store.db, dir: join(dataDir, 'captures') });
   const tokenInfo = opts.noAuth ? null : loadOrCreateToken(dataDir);
-  const state: { graph: StoreGraph | null; packets: number; entries: number; stats: CaptureStats | null } = {
-    graph: null,
-    packets: 0,
-    entries: 0,
-    stats: null,
-  };
+  const state: TapState = { graph: null, entries: 0, stats: null };
   const app = await buildHub({
     token: tokenInfo?.token ?? null,
     tasks,
@@ -88,24 +83,24 @@ export async function startTap(opts: TapOptions): Promise<Tap> {
   });
   await store.learnNames(sources, opts.source.kind === 'pcap' ? 0 : undefined);
 
-  const onStored = (rows: readonly IndexRow[], ids?: readonly number[]): void => {
-    state.entries += rows.length;
-    if (feed.size > 0) feed.publish(rows.map((row, i) => storedEntry(row, ids?.[i])));
-  };
+  const ingest = (source: string | CaptureReader): Promise<unknown> =>
+    store.ingestFile(source, {
+      onGraph: (g) => (state.graph = g),
+      onStored: (rows, ids) => {
+        state.entries += rows.length;
+        if (feed.size > 0) feed.publish(rows.map((row, i) => storedEntry(row, ids[i])));
+      },
+    });
   let live: LiveCaptureSource | null = null;
   let sourceDone: Promise<void>;
   if (opts.source.kind === 'live') {
     live = new TcpdumpSource({ params: opts.source.params, netns: opts.source.netns });
     await live.start();
-    sourceDone = runLive(live, store, state, onStored, sources);
+    sourceDone = runLive(live, store, state, sources, ingest);
   } else if (isSnapshot(opts.source.path)) {
     sourceDone = Promise.resolve();
   } else {
-    sourceDone = store
-      .ingestFile(opts.source.path, { onStored, onGraph: (g) => (state.graph = g) })
-      .then((r) => {
-        state.packets += r.packets;
-      });
+    sourceDone = ingest(opts.source.path).then(() => undefined);
   }
   const address = await app.listen({ host: opts.host, port: opts.port });
   return {
@@ -149,98 +144,67 @@ function nameSources(opts: TapOptions): BindingSource[] {
   return sources;
 }
 
-/** The live loop: capture → store graph → entries index → live feed; names and kernel counters refreshed as it goes. */
+/** The live loop: the capture goes through the store like a file; names and kernel counters are refreshed as it runs. */
 async function runLive(
   source: LiveCaptureSource,
   store: Store,
-  state: { graph: StoreGraph | null; packets: number; stats: CaptureStats | null },
-  onStored: (rows: readonly IndexRow[], ids: readonly number[]) => void,
+  state: TapState,
   sources: readonly BindingSource[],
+  ingest: (reader: CaptureReader) => Promise<unknown>,
 ): Promise<void> {
-  const reader = await source.reader();
-  const streams = new StreamStore({
-    dataDir: store.dataDir,
-    catalog: store.catalog,
-    node: store.node,
-    interfaces: reader.interfaces,
-    dropUnclaimed: store.dropUnclaimed,
-    retention: {
-      settings: store.retention,
-      onStreamsRemoved: (keys) => store.entries.deleteByStreamKeys(keys),
-    },
-  });
-  const pending: IndexRow[] = [];
-  const graph = buildStoreGraph({
-    store: streams,
-    names: store.names,
-    onEntry: (entry, streamKey) => pending.push({ entry, streamKey, node: store.node }),
-  });
-  state.graph = graph;
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    onStored(pending, store.entries.insertMany(pending));
-    pending.length = 0;
-  };
   const names = setInterval(() => void store.learnNames(sources), NAME_REFRESH_MS);
   const stats = setInterval(() => void source.stats().then((s) => (state.stats = s)), STATS_REFRESH_MS);
   try {
-    for await (const batch of reader.batches()) {
-      graph.ingest(batch);
-      state.packets += batch.length;
-      flush();
-    }
-    graph.finish();
-    flush();
+    await ingest(await source.reader());
   } finally {
     clearInterval(names);
     clearInterval(stats);
   }
 }
 
-/**
- * An entry as the API returns it, for live subscribers: with its stream key and node, and its
- * id when the caller has it (the live path does; a stored capture's ingest does not report ids).
- */
-function storedEntry(row: IndexRow, id: number | undefined): Entry {
-  const entry: StoredEntry = { ...(row.entry as Entry), streamKey: row.streamKey, node: row.node };
-  if (id !== undefined) entry.id = String(id);
-  return entry;
+/** An entry as the API returns it, for live subscribers: with its id, stream key and node. */
+function storedEntry(row: IndexRow, id: number): StoredEntry {
+  return { ...(row.entry as Entry), id: String(id), streamKey: row.streamKey, node: row.node };
 }
 
-function metrics(
-  state: { graph: StoreGraph | null; packets: number; entries: number; stats: CaptureStats | null },
-  store: Store,
-  feed: LiveFeed,
-): MetricFamily[] {
+interface TapState {
+  graph: StoreGraph | null;
+  entries: number;
+  stats: CaptureStats | null;
+}
+
+function metrics(state: TapState, store: Store, feed: LiveFeed): MetricFamily[] {
   const g = state.graph?.graph;
   const perNode = (pick: (c: { calls: number; vectors: number }) => number) =>
     g ? g.nodes.map((n) => ({ labels: { node: n.name }, value: pick(g.counters(n.name)) })) : [];
+  const one = (name: string, help: string, type: MetricFamily['type'], value: number): MetricFamily => ({
+    name,
+    help,
+    type,
+    samples: [{ value }],
+  });
   const usage = store.usage();
   return [
-    {
-      name: 'meshtap_packets_total',
-      help: 'Packets captured into the graph',
-      type: 'counter',
-      samples: [{ value: state.packets }],
-    },
-    {
-      name: 'meshtap_kernel_drops_total',
-      help: 'Packets the kernel dropped (libpcap counter)',
-      type: 'counter',
-      samples: [{ value: state.stats?.droppedByKernel ?? 0 }],
-    },
-    {
-      name: 'meshtap_entries_total',
-      help: 'Entries stored',
-      type: 'counter',
-      samples: [{ value: state.entries }],
-    },
-    {
-      name: 'meshtap_live_dropped_total',
-      help: 'Entries not sent to slow WebSocket subscribers',
-      type: 'counter',
-      samples: [{ value: feed.dropped }],
-    },
+    // Every captured packet enters the graph at its input node: its vector count is the packet count.
+    one(
+      'meshtap_packets_total',
+      'Packets captured into the graph',
+      'counter',
+      g ? g.counters(CAPTURE_INPUT).vectors : 0,
+    ),
+    one(
+      'meshtap_kernel_drops_total',
+      'Packets the kernel dropped (libpcap counter)',
+      'counter',
+      state.stats?.droppedByKernel ?? 0,
+    ),
+    one('meshtap_entries_total', 'Entries stored', 'counter', state.entries),
+    one(
+      'meshtap_live_dropped_total',
+      'Entries not sent to slow WebSocket subscribers',
+      'counter',
+      feed.dropped,
+    ),
     {
       name: 'meshtap_graph_node_calls_total',
       help: 'Calls per graph node',
@@ -253,17 +217,7 @@ function metrics(
       type: 'counter',
       samples: perNode((c) => c.vectors),
     },
-    {
-      name: 'meshtap_store_bytes',
-      help: 'Bytes of stream files in the store',
-      type: 'gauge',
-      samples: [{ value: usage.fileBytes }],
-    },
-    {
-      name: 'meshtap_store_streams',
-      help: 'Streams in the store',
-      type: 'gauge',
-      samples: [{ value: usage.streams }],
-    },
+    one('meshtap_store_bytes', 'Bytes of stream files in the store', 'gauge', usage.fileBytes),
+    one('meshtap_store_streams', 'Streams in the store', 'gauge', usage.streams),
   ];
 }

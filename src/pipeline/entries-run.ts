@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { Entry, EntryDraft } from '../dissect/entry.js';
-import { GraphPacket } from '../graph/packet.js';
 import { openCapture } from '../pcap/index.js';
 import type { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { entryTableRow, entryToHar, isHarEntry, TABLE_HEADER } from './entry-format.js';
 import { FlowPlane } from './flow-plane.js';
 import { armTraces, writeStats } from './stats.js';
+import { feedCapture } from './feed-capture.js';
 import { buildEntriesGraph, CAPTURE_INPUT } from './read-graph.js';
 
 export type EntriesFormat = 'table' | 'jsonl' | 'har';
@@ -74,18 +74,7 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const graph = buildEntriesGraph({ filter: opts.filter, plane });
   armTraces(graph, opts.traces);
   const reader = await openCapture(opts.source === '-' ? process.stdin : opts.source);
-  let seq = 0;
-  try {
-    for await (const batch of reader.batches()) {
-      graph.inject(
-        CAPTURE_INPUT,
-        batch.map((record) => new GraphPacket(seq++, record)),
-      );
-      await writer.drain();
-    }
-  } finally {
-    await reader.close();
-  }
+  await feedCapture(reader, graph, () => writer.drain());
   plane.finish();
   await writer.finish();
   const info = opts.format === 'table' ? stdout : stderr;

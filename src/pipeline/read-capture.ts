@@ -1,10 +1,10 @@
 import { openCapture, createCaptureWriter, formatForPath, type CaptureWriter } from '../pcap/index.js';
-import { GraphPacket } from '../graph/packet.js';
 import { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { buildReadGraph, CAPTURE_INPUT } from './read-graph.js';
 import { PacketPrinter, type ReadOutputFormat } from './packet-printer.js';
 import { armTraces, writeStats } from './stats.js';
+import { feedCapture } from './feed-capture.js';
 
 export type { ReadOutputFormat } from './packet-printer.js';
 
@@ -50,17 +50,13 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
   const graph = buildReadGraph({ filter: opts.filter, consumer: printer });
   armTraces(graph, opts.traces);
 
-  let seq = 0;
   try {
-    for await (const batch of reader.batches()) {
-      const vector = batch.map((record) => new GraphPacket(seq++, record));
-      graph.inject(CAPTURE_INPUT, vector);
+    await feedCapture(reader, graph, async () => {
       await printer.drain();
       if (writer) await writer.flush();
-      if (printer.done) break;
-    }
+      return printer.done;
+    });
   } finally {
-    await reader.close();
     if (writer) await writer.close();
   }
 

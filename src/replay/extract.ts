@@ -1,8 +1,8 @@
 import type { DissectorFactory, StreamContext, StreamDissector } from '../dissect/types.js';
-import { GraphPacket } from '../graph/packet.js';
 import { openCapture } from '../pcap/index.js';
 import { FlowPlane } from '../pipeline/flow-plane.js';
-import { buildEntriesGraph, CAPTURE_INPUT } from '../pipeline/read-graph.js';
+import { buildEntriesGraph } from '../pipeline/read-graph.js';
+import { feedCapture } from '../pipeline/feed-capture.js';
 import { REPLAY_ERROR_CODES as E, ReplayError } from './errors.js';
 import { DEFAULT_RECORDER_LIMITS, TurnRecorder, type RecorderLimits, type ReplayScript } from './script.js';
 import { selectorMatches, type StreamSelector } from './select.js';
@@ -62,18 +62,8 @@ export async function extractReplayScript(path: string, opts: ExtractOptions = {
   const plane = new FlowPlane({ dissectors: [factory], onEntry: () => {} });
   const graph = buildEntriesGraph({ filter: opts.filter, plane });
   const reader = await openCapture(path);
-  let seq = 0;
-  try {
-    for await (const batch of reader.batches()) {
-      graph.inject(
-        CAPTURE_INPUT,
-        batch.map((record) => new GraphPacket(seq++, record)),
-      );
-      if (factory.recorder?.ended) break;
-    }
-  } finally {
-    await reader.close();
-  }
+  // Reading stops as soon as the selected stream has ended.
+  await feedCapture(reader, graph, () => factory.recorder?.ended === true);
   plane.finish();
   const { recorder, context } = factory;
   if (recorder === null || context === null) {

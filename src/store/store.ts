@@ -26,7 +26,7 @@ export interface StoreOpenOptions {
 export interface IngestFileOptions {
   filter?: string;
   /** Called with every entry once it is stored (the live WebSocket feed). */
-  onStored?(entries: readonly IndexRow[]): void;
+  onStored?(entries: readonly IndexRow[], ids: readonly number[]): void;
   onGraph?: IngestOptions['onGraph'];
 }
 
@@ -63,13 +63,13 @@ export class Store {
     return existsSync(join(dataDir, STORE_DATABASE_FILE));
   }
 
-  /** Reads a capture file into the store: stream files, entries with names, retention as it goes. */
+  /** Reads a capture (file, stream or live reader) into the store: stream files, entries with names, retention as it goes. */
   async ingestFile(source: IngestOptions['source'], opts: IngestFileOptions = {}) {
     const pending: IndexRow[] = [];
     const commit = (): void => {
       if (pending.length === 0) return;
-      this.entries.insertMany(pending);
-      opts.onStored?.(pending);
+      const ids = this.entries.insertMany(pending);
+      opts.onStored?.(pending, ids);
       pending.length = 0;
     };
     const result = await ingestCapture({

@@ -1,5 +1,5 @@
 import type { EntryDraft } from '../dissect/entry.js';
-import { openCapture } from '../pcap/index.js';
+import { openCapture, type CaptureReader } from '../pcap/index.js';
 import { buildStoreGraph, type StoreGraph, type StoreGraphOptions } from '../pipeline/store-node.js';
 import type { NameResolver } from '../resolve/types.js';
 import type { CaptureFileError } from '../util/errors.js';
@@ -7,7 +7,7 @@ import { StreamStore, type StreamStoreOptions } from './stream-store.js';
 
 export interface IngestOptions {
   /** A capture file path, '-' for stdin, or a readable stream. */
-  source: string | NodeJS.ReadableStream;
+  source: string | NodeJS.ReadableStream | CaptureReader;
   /** Store settings; the reader's interfaces are filled in. */
   store: Omit<StreamStoreOptions, 'interfaces'>;
   filter?: string;
@@ -31,7 +31,7 @@ export interface IngestResult {
 
 /** Reads a capture through the store graph: every stream to its own file, every entry to `onEntry`. */
 export async function ingestCapture(opts: IngestOptions): Promise<IngestResult> {
-  const reader = await openCapture(opts.source === '-' ? process.stdin : opts.source);
+  const reader = await openSource(opts.source);
   const store = new StreamStore({ ...opts.store, interfaces: reader.interfaces });
   const graph = buildStoreGraph({
     store,
@@ -54,4 +54,10 @@ export async function ingestCapture(opts: IngestOptions): Promise<IngestResult> 
   graph.finish();
   await opts.afterVector?.();
   return { packets, store, graph, error: reader.error };
+}
+
+/** A path ('-' for stdin), a stream, or a reader already open (a live capture's). */
+function openSource(source: IngestOptions['source']): Promise<CaptureReader> {
+  if (typeof source === 'object' && 'batches' in source) return Promise.resolve(source);
+  return openCapture(source === '-' ? process.stdin : source);
 }

@@ -9,29 +9,9 @@ import { createSnapshot, openSnapshot } from '../../src/snapshot/snapshot.js';
 import { InventoryResolver } from '../../src/resolve/index.js';
 import { Store } from '../../src/store/store.js';
 import { corpusPcap } from '../helpers/corpus.js';
-import { runTool } from '../helpers/tools.js';
+import { runTool, tsharkFrameRows } from '../helpers/tools.js';
 
 const SOURCE = corpusPcap('pcapplusplus__four_ipv6_http_streams.pcap');
-
-/** Frame rows: epoch time and MD5 of the bytes, as tshark computes them. */
-function frames(path: string, displayFilter?: string): string[] {
-  const args = [
-    '-r',
-    path,
-    '-o',
-    'frame.generate_md5_hash:TRUE',
-    '-T',
-    'fields',
-    '-e',
-    'frame.time_epoch',
-    '-e',
-    'frame.md5_hash',
-  ];
-  if (displayFilter) args.push('-Y', displayFilter);
-  return runTool('tshark', args)
-    .split('\n')
-    .filter((l) => l !== '');
-}
 
 describe('export and snapshots over a store', () => {
   let dir: string;
@@ -75,18 +55,18 @@ describe('export and snapshots over a store', () => {
       .filter((l) => l !== '');
     const ids = [...new Set(streams)];
     assert.ok(ids.length >= 2, `reference streams: ${ids.join(',')}`);
-    const expected = frames(SOURCE, `tcp.stream in {${ids.join(', ')}}`);
+    const expected = tsharkFrameRows(SOURCE, `tcp.stream in {${ids.join(', ')}}`);
 
     const out = join(dir, 'export.pcapng');
     const r = await exportMatchingStreams(store, query, out, { format: 'pcapng' });
     assert.equal(r.streams, ids.length);
-    assert.deepEqual(frames(out), expected);
+    assert.deepEqual(tsharkFrameRows(out), expected);
 
     const synOnly = join(dir, 'syn.pcap');
     await exportMatchingStreams(store, query, synOnly, { format: 'pcap', filter: 'ip6[53] & 0x02 != 0' });
     assert.deepEqual(
-      frames(synOnly),
-      frames(SOURCE, `tcp.stream in {${ids.join(', ')}} && tcp.flags.syn == 1`),
+      tsharkFrameRows(synOnly),
+      tsharkFrameRows(SOURCE, `tcp.stream in {${ids.join(', ')}} && tcp.flags.syn == 1`),
     );
   });
 
@@ -112,7 +92,7 @@ describe('export and snapshots over a store', () => {
       const b = join(dir, 'b.pcap');
       await exportMatchingStreams(store, 'http', a, { format: 'pcap' });
       await exportMatchingStreams(opened, 'http', b, { format: 'pcap' });
-      assert.deepEqual(frames(b), frames(a));
+      assert.deepEqual(tsharkFrameRows(b), tsharkFrameRows(a));
     } finally {
       opened.close();
     }

@@ -5,28 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeCaptures } from '../../src/export/merge-captures.js';
 import { corpusPcap } from '../helpers/corpus.js';
-import { runTool } from '../helpers/tools.js';
-
-/** Frame rows tshark prints: epoch time, captured length, wire length, and the frame's MD5. */
-function frameRows(path: string): string[] {
-  const out = runTool('tshark', [
-    '-r',
-    path,
-    '-o',
-    'frame.generate_md5_hash:TRUE',
-    '-T',
-    'fields',
-    '-e',
-    'frame.time_epoch',
-    '-e',
-    'frame.cap_len',
-    '-e',
-    'frame.len',
-    '-e',
-    'frame.md5_hash',
-  ]);
-  return out.split('\n').filter((l) => l !== '');
-}
+import { runTool, tsharkFrameRows } from '../helpers/tools.js';
 
 describe('mergeCaptures (reference: tcpdump splits, mergecap merges)', () => {
   const source = corpusPcap('pcapplusplus__four_ipv6_http_streams.pcap');
@@ -54,12 +33,12 @@ describe('mergeCaptures (reference: tcpdump splits, mergecap merges)', () => {
   test('time order and bytes equal mergecap on the same parts, in one round and in several', async () => {
     const expected = join(dir, 'mergecap.pcap');
     runTool('mergecap', ['-F', 'pcap', '-w', expected, ...parts]);
-    const reference = frameRows(expected);
+    const reference = tsharkFrameRows(expected);
     for (const maxOpenFiles of [128, 2]) {
       const out = join(dir, `meshtap-${maxOpenFiles}.pcap`);
       const result = await mergeCaptures(parts, out, { format: 'pcap', maxOpenFiles });
       assert.equal(result.packets, reference.length);
-      assert.deepEqual(frameRows(out), reference, `maxOpenFiles=${maxOpenFiles}`);
+      assert.deepEqual(tsharkFrameRows(out), reference, `maxOpenFiles=${maxOpenFiles}`);
     }
   });
 
@@ -72,9 +51,9 @@ describe('mergeCaptures (reference: tcpdump splits, mergecap merges)', () => {
     runTool('tcpdump', ['-r', merged, '-w', expected, filter]);
     const out = join(dir, 'filtered.pcapng');
     await mergeCaptures(parts, out, { format: 'pcapng', filter });
-    const rows = frameRows(expected);
+    const rows = tsharkFrameRows(expected);
     assert.ok(rows.length >= 8, 'every stream has a SYN and a FIN');
-    assert.deepEqual(frameRows(out), rows);
+    assert.deepEqual(tsharkFrameRows(out), rows);
   });
 
   test('a damaged input contributes its complete records; an unreadable one is a typed error', async () => {
@@ -84,7 +63,7 @@ describe('mergeCaptures (reference: tcpdump splits, mergecap merges)', () => {
     writeFileSync(cut, readFileSync(whole).subarray(0, 24 + 16 + 20));
     const out = join(dir, 'with-cut.pcap');
     const result = await mergeCaptures([cut, parts[1]], out, { format: 'pcap' });
-    assert.equal(result.packets, frameRows(parts[1]).length);
+    assert.equal(result.packets, tsharkFrameRows(parts[1]).length);
 
     const junk = join(dir, 'junk.pcap');
     writeFileSync(junk, 'not a capture at all');

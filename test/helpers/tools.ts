@@ -15,3 +15,17 @@ export function tryTool(cmd: string, args: string[]): { status: number; stdout: 
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
+
+/**
+ * One row per frame tshark reads from `path` (optionally through a display filter): epoch
+ * time, captured and wire length, and the MD5 of the frame's bytes, tab-separated. Two
+ * captures with equal rows hold the same packets with the same timestamps, in the same order.
+ */
+export function tsharkFrameRows(path: string, displayFilter?: string): string[] {
+  const args = ['-r', path, '-o', 'frame.generate_md5_hash:TRUE', '-T', 'fields'];
+  for (const f of ['frame.time_epoch', 'frame.cap_len', 'frame.len', 'frame.md5_hash']) args.push('-e', f);
+  if (displayFilter !== undefined) args.push('-Y', displayFilter);
+  return runTool('tshark', args)
+    .split('\n')
+    .filter((l) => l !== '');
+}
