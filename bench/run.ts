@@ -20,6 +20,7 @@ const BENCHES: Record<string, (ctx: Parameters<typeof benchRead>[0]) => Promise<
   filter: (ctx) => benchFilter(ctx.bigCapture),
   entries: benchEntries,
   query: async (ctx) => (await import('./query.js')).benchQuery(ctx),
+  mirror: async (ctx) => (await import('./mirror.js')).benchMirror(ctx),
 };
 
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES);

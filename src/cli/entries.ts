@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { runEntriesPipeline, type EntriesFormat } from '../pipeline/entries-run.js';
+import { runEntriesPipeline, writeEntries, type EntriesFormat } from '../pipeline/entries-run.js';
+import { isSnapshotFile } from '../snapshot/snapshot.js';
+import { storedEntries, withOpenedSnapshot } from '../snapshot/snapshot-input.js';
+import { UsageError } from '../util/errors.js';
 import { collectTrace, parseChoice, type TraceSpec } from './options.js';
 
 const FORMATS: readonly EntriesFormat[] = ['table', 'jsonl', 'har'];
@@ -8,7 +11,7 @@ export function registerEntriesCommand(program: Command): void {
   program
     .command('entries')
     .description('Dissect a capture into request/response entries (HTTP/1.x, HTTP/2, gRPC, Diameter, DNS)')
-    .argument('<file>', 'capture file, or - for standard input')
+    .argument('<file>', 'capture file, snapshot (.tar.gz), or - for standard input')
     .option(
       '--format <format>',
       'table, jsonl (one entry per line) or har (HTTP-family entries as HAR 1.2)',
@@ -22,10 +25,21 @@ export function registerEntriesCommand(program: Command): void {
         file: string,
         flags: { format: string; filter?: string; trace: TraceSpec[]; stats?: boolean },
       ) => {
+        const format = parseChoice(flags.format, FORMATS, '--format', 'CLI_BAD_FORMAT');
+        if (file !== '-' && isSnapshotFile(file)) {
+          if (flags.filter !== undefined || flags.trace.length > 0 || flags.stats) {
+            throw new UsageError(
+              'CLI_SNAPSHOT_OPTION',
+              'a snapshot holds entries already dissected: -f, --trace and --stats apply to capture files',
+            );
+          }
+          await withOpenedSnapshot(file, (store) => writeEntries(storedEntries(store), format));
+          return;
+        }
         const result = await runEntriesPipeline({
           source: file,
           filter: flags.filter,
-          format: parseChoice(flags.format, FORMATS, '--format', 'CLI_BAD_FORMAT'),
+          format,
           traces: flags.trace,
           stats: flags.stats === true,
         });

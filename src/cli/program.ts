@@ -7,6 +7,8 @@ import { registerCaptureCommand } from './capture.js';
 import { registerTraceCommands } from './trace.js';
 import { registerStoreCommands } from './store-commands.js';
 import { registerTapCommand } from './tap.js';
+import { registerMirrorCommand } from './mirror.js';
+import { registerMirrorReceiveCommand } from './mirror-receive.js';
 
 /**
  * The meshtap command line. Each command lives in its own module and registers itself
@@ -26,6 +28,7 @@ export function buildProgram(): Command {
   registerTraceCommands(program);
   registerStoreCommands(program);
   registerTapCommand(program);
+  registerMirrorReceiveCommand(registerMirrorCommand(program));
   return program;
 }
 

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../util/errors.js';
 import { runReadPipeline, type ReadOutputFormat } from '../pipeline/read-capture.js';
+import type { CaptureReader } from '../pcap/index.js';
+import { isSnapshotFile } from '../snapshot/snapshot.js';
+import { storedPackets, withOpenedSnapshot } from '../snapshot/snapshot-input.js';
 import { collectTrace, parseChoice, parsePositiveInt, type TraceSpec } from './options.js';
 
 interface ReadFlags {
@@ -24,7 +27,7 @@ export function registerReadCommand(program: Command): void {
     .description(
       'Read a capture file (pcap or pcapng, or - for stdin), decode and print or rewrite its packets',
     )
-    .argument('<file>', 'capture file, or - for standard input')
+    .argument('<file>', 'capture file, snapshot (.tar.gz), or - for standard input')
     .argument('[expression...]', 'pcap-filter expression (same as -f)')
     .option('-c, --count <n>', 'stop after n packets', parsePositiveInt)
     .option(
@@ -44,22 +47,38 @@ export function registerReadCommand(program: Command): void {
     )
     .option('--stats', 'print show run (per-node counters) and drop reasons at the end')
     .action(async (file: string, expression: string[], flags: ReadFlags) => {
-      const result = await runReadPipeline({
-        source: file,
-        count: flags.count,
-        filter: mergeFilter(flags.filter, expression),
-        format: parseChoice(flags.format, OUTPUT_FORMATS, '--format', 'CLI_BAD_FORMAT'),
-        quiet: flags.quiet === true,
-        write: flags.write,
-        outFormat:
-          flags.outFormat === undefined
-            ? undefined
-            : parseChoice(flags.outFormat, OUT_FORMATS, '--out-format', 'CLI_BAD_OUT_FORMAT'),
-        traces: flags.trace,
-        stats: flags.stats === true,
-      });
-      if (result.error) process.exitCode = 1;
+      if (file !== '-' && isSnapshotFile(file)) {
+        // A snapshot's packets: every stream it holds, merged in time order.
+        await withOpenedSnapshot(file, async (store) => {
+          const packets = await storedPackets(store);
+          try {
+            await read(packets.reader, expression, flags);
+          } finally {
+            await packets.close();
+          }
+        });
+        return;
+      }
+      await read(file, expression, flags);
     });
+}
+
+async function read(source: string | CaptureReader, expression: string[], flags: ReadFlags): Promise<void> {
+  const result = await runReadPipeline({
+    source,
+    count: flags.count,
+    filter: mergeFilter(flags.filter, expression),
+    format: parseChoice(flags.format, OUTPUT_FORMATS, '--format', 'CLI_BAD_FORMAT'),
+    quiet: flags.quiet === true,
+    write: flags.write,
+    outFormat:
+      flags.outFormat === undefined
+        ? undefined
+        : parseChoice(flags.outFormat, OUT_FORMATS, '--out-format', 'CLI_BAD_OUT_FORMAT'),
+    traces: flags.trace,
+    stats: flags.stats === true,
+  });
+  if (result.error) process.exitCode = 1;
 }
 
 function mergeFilter(flag: string | undefined, words: string[]): string | undefined {

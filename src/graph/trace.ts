@@ -60,9 +60,10 @@ export class Tracer {
   }
 
   /** The `show trace` text: each packet's path through the graph with per-node decode lines. */
-  show(): string {
+  /** `thread` names the graph, as VPP names the thread whose buffer it prints. */
+  show(thread = '0 meshtap_main'): string {
     if (this.traces.length === 0) return 'No packets in trace buffer\n';
-    const out: string[] = ['------------------- Start of thread 0 meshtap_main -------------------'];
+    const out: string[] = [`------------------- Start of thread ${thread} -------------------`];
     for (const trace of this.traces) {
       out.push(`Packet ${trace.id}`, '');
       for (const rec of trace.records) {

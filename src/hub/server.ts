@@ -1,11 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { CaptureTaskManager } from '../capture/task-manager.js';
-import type { Graph } from '../graph/runtime.js';
 import { hubLoggerOptions, requireToken } from './auth.js';
 import { handleError, sendError } from './http-errors.js';
 import { collectOpenApi } from './openapi.js';
-import { graphRoutes } from './routes/graph.js';
+import { graphRoutes, type LiveGraph } from './routes/graph.js';
 import { healthRoutes, type MetricFamily } from './routes/health.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -13,9 +12,8 @@ export interface HubOptions {
   /** The API token every request must carry, or null to serve without one (loopback only; the caller checks). */
   token: string | null;
   tasks: CaptureTaskManager;
-  /** The running processing graph, for trace and show run. */
-  graph: () => Graph | null;
-  inputNode: string;
+  /** The running processing graphs, for trace and show run. */
+  graphs: () => LiveGraph[];
   metrics: () => MetricFamily[];
   /** More routes (entries, streams, export, snapshots, the live WebSocket) registered by the caller. */
   routes?: ReadonlyArray<(app: FastifyInstance) => void>;
@@ -43,7 +41,7 @@ export async function buildHub(opts: HubOptions): Promise<FastifyInstance> {
   const openapi = collectOpenApi(app, { title: 'meshtap hub API', version: HUB_VERSION });
   healthRoutes(app, opts.metrics);
   taskRoutes(app, opts.tasks);
-  graphRoutes(app, opts.graph, opts.inputNode);
+  graphRoutes(app, opts.graphs);
   for (const register of opts.routes ?? []) register(app);
   app.get('/api/openapi.json', async () => openapi());
   return app;

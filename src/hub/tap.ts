@@ -1,16 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { CaptureTaskManager } from '../capture/task-manager.js';
 import type { CaptureParams } from '../capture/tcpdump-params.js';
 import { TcpdumpSource, type CaptureStats, type LiveCaptureSource } from '../capture/tcpdump-source.js';
 import type { Entry } from '../dissect/entry.js';
-import type { Graph } from '../graph/runtime.js';
 import { CAPTURE_INPUT } from '../pipeline/read-graph.js';
 import type { StoreGraph } from '../pipeline/store-node.js';
 import { InventoryResolver, NetnsResolver } from '../resolve/index.js';
 import type { BindingSource } from '../resolve/types.js';
-import { openSnapshot } from '../snapshot/snapshot.js';
+import { isSnapshotFile as isSnapshot, openSnapshot } from '../snapshot/snapshot.js';
 import type { IndexRow, StoredEntry } from '../store/entries-index.js';
 import type { CaptureReader } from '../pcap/index.js';
 import { Store } from '../store/store.js';
@@ -19,6 +17,10 @@ import { isLoopback, loadOrCreateToken } from './auth.js';
 import { LiveFeed } from './live-feed.js';
 import type { MetricFamily } from './routes/health.js';
 import { entryRoutes } from './routes/entries.js';
+import { mirrorRoutes } from './routes/mirror.js';
+import type { LiveGraph } from './routes/graph.js';
+import { MirrorConfig } from '../mirror/mirror-config.js';
+import { MirrorRuntime } from '../mirror/mirror-runtime.js';
 import { buildHub } from './server.js';
 
 export type TapSource =
@@ -72,15 +74,22 @@ export async function startTap(opts: TapOptions): Promise<Tap> {
   const tasks = new CaptureTaskManager({ db: store.db, dir: join(dataDir, 'captures') });
   const tokenInfo = opts.noAuth ? null : loadOrCreateToken(dataDir);
   const state: TapState = { graph: null, entries: 0, stats: null };
+  const mirrorConfig = new MirrorConfig(store.db);
+  let mirror: MirrorRuntime | null = null;
   const app = await buildHub({
     token: tokenInfo?.token ?? null,
     tasks,
-    graph: (): Graph | null => state.graph?.graph ?? null,
-    inputNode: CAPTURE_INPUT,
+    graphs: () => liveGraphs(state, mirror),
     metrics: () => metrics(state, store, feed),
-    routes: [(a) => entryRoutes(a, store, feed)],
+    routes: [
+      (a) => entryRoutes(a, store, feed),
+      (a) => mirrorRoutes(a, mirrorConfig, { counters: (id) => mirror?.counters(id) ?? null }),
+    ],
     logger: opts.logger,
   });
+  mirror = new MirrorRuntime({ config: mirrorConfig, log: (m) => app.log.warn(m) });
+  // Sessions left running by the last start run again.
+  await mirror.reconcile();
   await store.learnNames(sources, opts.source.kind === 'pcap' ? 0 : undefined);
 
   const ingest = (source: string | CaptureReader): Promise<unknown> =>
@@ -111,6 +120,7 @@ export async function startTap(opts: TapOptions): Promise<Tap> {
     store,
     sourceDone,
     async stop() {
+      await mirror?.close();
       await live?.stop();
       await sourceDone.catch(() => undefined);
       await app.close();
@@ -118,6 +128,14 @@ export async function startTap(opts: TapOptions): Promise<Tap> {
       store.close();
     },
   };
+}
+
+/** The capture graph and every mirror source's graph: what `show run` and `trace` cover. */
+function liveGraphs(state: TapState, mirror: MirrorRuntime | null): LiveGraph[] {
+  const main: LiveGraph[] = state.graph
+    ? [{ label: 'meshtap_main', graph: state.graph.graph, inputNode: CAPTURE_INPUT }]
+    : [];
+  return [...main, ...(mirror?.graphs() ?? [])];
 }
 
 /** A snapshot is served from its own new directory under the data directory. */
@@ -130,11 +148,6 @@ async function dataDirFor(opts: TapOptions): Promise<string> {
   );
   (await openSnapshot(opts.source.path, dir)).store.close();
   return dir;
-}
-
-function isSnapshot(path: string): boolean {
-  const head = readFileSync(path).subarray(0, 2);
-  return head[0] === 0x1f && head[1] === 0x8b;
 }
 
 function nameSources(opts: TapOptions): BindingSource[] {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Entry, EntryDraft } from '../dissect/entry.js';
-import { openCapture } from '../pcap/index.js';
+import type { CaptureReader } from '../pcap/index.js';
 import type { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { entryTableRow, entryToHar, isHarEntry, TABLE_HEADER } from './entry-format.js';
@@ -8,11 +8,13 @@ import { FlowPlane } from './flow-plane.js';
 import { armTraces, writeStats } from './stats.js';
 import { feedCapture } from './feed-capture.js';
 import { buildEntriesGraph, CAPTURE_INPUT } from './read-graph.js';
+import { openSource } from './read-capture.js';
 
 export type EntriesFormat = 'table' | 'jsonl' | 'har';
 
 export interface EntriesOptions {
-  source: string;
+  /** A file path, '-' for standard input, or an already-open reader (a live source such as the VXLAN receiver). */
+  source: string | CaptureReader;
   filter?: string;
   format: EntriesFormat;
   traces: readonly TraceSpec[];
@@ -65,6 +67,24 @@ class EntryWriter {
   }
 }
 
+/**
+ * `meshtap entries SNAPSHOT`: entries already dissected (a snapshot's, named as they were when
+ * captured) written in the same formats, numbered afresh.
+ */
+export async function writeEntries(
+  pages: Iterable<readonly Entry[]>,
+  format: EntriesFormat,
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
+  const writer = new EntryWriter(format, stdout);
+  for (const page of pages) {
+    for (const { id: _id, ...draft } of page) writer.add(draft);
+    await writer.drain();
+  }
+  await writer.finish();
+  return writer.count;
+}
+
 /** `meshtap entries`: a capture file through decode, flows, reassembly and the dissectors. */
 export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesResult> {
   const stdout = opts.stdout ?? process.stdout;
@@ -73,7 +93,7 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const plane = new FlowPlane({ onEntry: (entry) => writer.add(entry) });
   const graph = buildEntriesGraph({ filter: opts.filter, plane });
   armTraces(graph, opts.traces);
-  const reader = await openCapture(opts.source === '-' ? process.stdin : opts.source);
+  const reader = await openSource(opts.source);
   await feedCapture(reader, graph, () => writer.drain());
   plane.finish();
   await writer.finish();

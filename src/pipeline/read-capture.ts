@@ -1,4 +1,11 @@
-import { openCapture, createCaptureWriter, formatForPath, type CaptureWriter } from '../pcap/index.js';
+import {
+  openCapture,
+  createCaptureWriter,
+  formatForPath,
+  type CaptureReader,
+  type CaptureWriter,
+} from '../pcap/index.js';
+import type { CaptureInterface } from '../pcap/record.js';
 import { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
 import { buildReadGraph, CAPTURE_INPUT } from './read-graph.js';
@@ -9,8 +16,8 @@ import { feedCapture } from './feed-capture.js';
 export type { ReadOutputFormat } from './packet-printer.js';
 
 export interface ReadPipelineOptions {
-  /** A file path, or '-' for standard input. */
-  source: string;
+  /** A file path, '-' for standard input, or an already-open reader (a live source such as the VXLAN receiver). */
+  source: string | CaptureReader;
   count?: number;
   filter?: string;
   format: ReadOutputFormat;
@@ -36,8 +43,11 @@ export interface ReadResult {
 export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadResult> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
-  const reader = await openCapture(opts.source === '-' ? process.stdin : opts.source);
-  const writer = opts.write === undefined ? null : openWriter(opts.write, opts.outFormat, stdout);
+  const reader = await openSource(opts.source);
+  // A live reader knows its interfaces before the first packet (a file reader only after it),
+  // so its interface names and timestamp resolution can head the output file.
+  const interfaces = typeof opts.source === 'string' ? undefined : [...reader.interfaces];
+  const writer = opts.write === undefined ? null : openWriter(opts.write, opts.outFormat, stdout, interfaces);
   // When the capture itself goes to stdout, everything else printed goes to stderr.
   const textOut = opts.write === '-' ? stderr : stdout;
   const printer = new PacketPrinter({
@@ -74,6 +84,16 @@ function openWriter(
   path: string,
   format: 'pcap' | 'pcapng' | undefined,
   stdout: NodeJS.WritableStream,
+  interfaces: CaptureInterface[] | undefined,
 ): CaptureWriter {
-  return createCaptureWriter(path === '-' ? stdout : path, { format: format ?? formatForPath(path) });
+  return createCaptureWriter(path === '-' ? stdout : path, {
+    format: format ?? formatForPath(path),
+    interfaces,
+  });
+}
+
+/** Opens a capture path ('-' is standard input), or passes an already-open reader through. */
+export function openSource(source: string | CaptureReader): Promise<CaptureReader> {
+  if (typeof source !== 'string') return Promise.resolve(source);
+  return openCapture(source === '-' ? process.stdin : source);
 }

@@ -10,6 +10,8 @@ import { InventoryResolver } from '../../src/resolve/index.js';
 import { Store } from '../../src/store/store.js';
 import { corpusPcap } from '../helpers/corpus.js';
 import { runTool, tsharkFrameRows } from '../helpers/tools.js';
+import { meshtap } from '../helpers/cli.js';
+import { dataPath } from '../../src/store/layout.js';
 
 const SOURCE = corpusPcap('pcapplusplus__four_ipv6_http_streams.pcap');
 
@@ -97,6 +99,41 @@ describe('export and snapshots over a store', () => {
       opened.close();
     }
     await assert.rejects(openSnapshot(archive, join(dir, 'opened')), { code: 'SNAPSHOT_TARGET_EXISTS' });
+  });
+
+  test('meshtap read and entries take a snapshot file like a capture', async () => {
+    const archive = join(dir, 'all.tar.gz');
+    await createSnapshot(store, '', archive);
+    // entries: the stored entries (named as when captured), in time order.
+    const run = meshtap(['entries', archive, '--format', 'jsonl']);
+    assert.equal(run.status, 0, run.stderr);
+    const printed = run.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const stored = store.entries.query('', { limit: 10_000, order: 'asc' }).entries;
+    const strip = (e: Record<string, unknown>) => {
+      const { id: _id, ...rest } = e;
+      return rest;
+    };
+    assert.equal(printed.length, stored.length);
+    assert.deepEqual(
+      printed.map(strip),
+      stored.map((e) => strip(e as never)),
+    );
+    assert.ok(printed.some((e) => (e.dst as { name?: string }).name === 'www.sixxs'));
+    // read: every stream's packets merged in time order, as mergecap merges the stream files.
+    const out = join(dir, 'snapshot-read.pcap');
+    const read = meshtap(['read', archive, '-w', out]);
+    assert.equal(read.status, 0, read.stderr);
+    const merged = join(dir, 'mergecap.pcap');
+    const files = store.catalog.list().map((r) => dataPath(store.dataDir, r.filePath));
+    runTool('mergecap', ['-F', 'pcap', '-w', merged, ...files]);
+    assert.deepEqual(tsharkFrameRows(out), tsharkFrameRows(merged));
+    // -c stops early and still ends cleanly.
+    const few = meshtap(['read', archive, '-c', '3']);
+    assert.equal(few.status, 0, few.stderr);
+    assert.equal(few.stdout.split('\n').filter((l) => l !== '').length, 3);
   });
 
   test('an archive that is not a meshtap snapshot is refused', async () => {

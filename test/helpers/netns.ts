@@ -6,6 +6,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
  */
 export interface Lab {
   hosts: LabHost[];
+  /** This (the root) namespace's address in the lab, when it was asked to join: the node itself, as seen by its pods. */
+  rootIp: string | null;
   /** Runs a command inside a host's namespace (argument vector, no shell) and returns stdout. */
   exec(host: LabHost, argv: string[]): string;
   /** Starts a long-running command inside a host's namespace. */
@@ -32,7 +34,12 @@ export function labUnavailable(): string | null {
 
 let labCounter = 0;
 
-export function createLab(hostCount: number): Lab {
+export interface LabOptions {
+  /** Also link the root namespace to the bridge (a veth with address .254), so a process of the test can reach the hosts. */
+  joinRoot?: boolean;
+}
+
+export function createLab(hostCount: number, opts: LabOptions = {}): Lab {
   const tag = `mt${process.pid % 10000}x${labCounter++}`;
   const subnet = 1 + ((process.pid + labCounter) % 250);
   const bridgeNs = `${tag}-br`;
@@ -41,6 +48,7 @@ export function createLab(hostCount: number): Lab {
   };
   const created: string[] = [];
   const hosts: LabHost[] = [];
+  let rootIp: string | null = null;
   try {
     ip(['netns', 'add', bridgeNs]);
     created.push(bridgeNs);
@@ -59,12 +67,22 @@ export function createLab(hostCount: number): Lab {
       ip(['-n', netns, 'link', 'set', 'lo', 'up']);
       hosts.push({ netns, ip: addr, iface: 'eth0' });
     }
+    if (opts.joinRoot) {
+      // The veth's root end goes away with the bridge namespace (deleting one end deletes its peer).
+      rootIp = `10.213.${subnet}.254`;
+      const rootEnd = `${tag}r`;
+      ip(['link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', 'proot', 'netns', bridgeNs]);
+      ip(['-n', bridgeNs, 'link', 'set', 'proot', 'master', 'br0', 'up']);
+      ip(['addr', 'add', `${rootIp}/24`, 'dev', rootEnd]);
+      ip(['link', 'set', rootEnd, 'up']);
+    }
   } catch (err) {
     for (const ns of created) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
     throw err;
   }
   return {
     hosts,
+    rootIp,
     exec: (host, argv) => execFileSync('ip', ['netns', 'exec', host.netns, ...argv], { encoding: 'utf8' }),
     spawn: (host, argv) =>
       spawn('ip', ['netns', 'exec', host.netns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }),

@@ -33,8 +33,23 @@ describe('hub API: token, validation, tasks, tracer, OpenAPI, metrics', () => {
     app = await buildHub({
       token,
       tasks,
-      graph: () => graph,
-      inputNode: CAPTURE_INPUT,
+      graphs: () => [{ label: 'meshtap_main', graph, inputNode: CAPTURE_INPUT }],
+      routes: [
+        (a) =>
+          a.get(
+            '/api/strict',
+            {
+              schema: {
+                querystring: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: { q: { type: 'string' } },
+                },
+              },
+            },
+            async (request) => request.query,
+          ),
+      ],
       metrics: () => [
         { name: 'meshtap_packets_total', help: 'Packets read', type: 'counter', samples: [{ value: 42 }] },
       ],
@@ -65,6 +80,14 @@ describe('hub API: token, validation, tasks, tracer, OpenAPI, metrics', () => {
       url: '/api/captures',
       headers: { authorization: `Bearer ${'0'.repeat(64)}` },
     });
+    assert.equal(wrong.statusCode, 401);
+  });
+
+  test('?token= (what browsers use for WebSockets) works on routes with strict query schemas', async () => {
+    const res = await app.inject({ url: `/api/strict?q=http&token=${token}` });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { q: 'http' }, 'the token is not passed on to the route');
+    const wrong = await app.inject({ url: `/api/strict?q=http&token=${'0'.repeat(64)}` });
     assert.equal(wrong.statusCode, 401);
   });
 

@@ -442,6 +442,7 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
     assert.deepEqual(await apiJson('/api/trace', post({ node: 'stream-store', count: 3 })), {
       node: 'stream-store',
       count: 3,
+      graphs: ['meshtap_main'],
     });
     assert.deepEqual(await runClient(['/items/9'], []), [200]);
     const trace = await poll(async () => {
