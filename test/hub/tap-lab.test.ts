@@ -482,7 +482,8 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
       '/api/captures',
       post({
         target: `netns:${target.netns}`,
-        durationSeconds: 3,
+        // Long enough for the sender to run after the task starts, even on a loaded machine.
+        durationSeconds: 8,
         tcpdumpParams: 'udp',
         fileName: 'host2.pcap',
       }),
@@ -508,7 +509,7 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
         return t.state === 'Pending' || t.state === 'Running' ? undefined : t;
       },
       'the task to end',
-      10_000,
+      20_000,
     );
     assert.equal(done.state, 'Complete', done.reason ?? '');
     assert.equal(done.packets, 12);
