@@ -11,6 +11,8 @@ export function statusFor(err: MeshtapError): number {
   const code = err.code;
   if (code === 'HUB_UNAUTHORIZED') return 401;
   if (code.endsWith('_NOT_FOUND')) return 404;
+  // The hub could not run `ip` to read addresses: its own fault, not the request's.
+  if (code === 'MIRROR_ADDRESS_LOOKUP_FAILED') return 500;
   if (code.includes('_DUPLICATE_') || code === 'TASK_NOT_DOWNLOADABLE' || code === 'MIRROR_IN_USE')
     return 409;
   if (

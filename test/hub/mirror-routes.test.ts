@@ -17,7 +17,7 @@ import { buildHub } from '../../src/hub/server.js';
 import { MirrorConfig } from '../../src/mirror/mirror-config.js';
 import type { MirrorCounters } from '../../src/mirror/types.js';
 import { openStoreDatabase, type StoreDatabase } from '../../src/store/database.js';
-import type { MeshtapError } from '../../src/util/errors.js';
+import { MeshtapError } from '../../src/util/errors.js';
 
 const TOKEN = 'a'.repeat(64);
 const COUNTERS: MirrorCounters = { matched: 5, mirrored: 4, truncated: 1, sentBytes: 999, sendErrors: 0 };
@@ -32,7 +32,12 @@ describe('hub mirroring API and CLI', () => {
     dir = mkdtempSync(join(tmpdir(), 'meshtap-mirror-hub-'));
     db = openStoreDatabase(join(dir, 'hub.sqlite'));
     config = new MirrorConfig(db, {
-      addressesOf: (s) => (s.kind === 'netns' && s.netns === 'blue' ? ['10.1.0.2'] : []),
+      addressesOf: (s) => {
+        if (s.kind === 'netns' && s.netns === 'broken') {
+          throw new MeshtapError('MIRROR_ADDRESS_LOOKUP_FAILED', 'ip exited with status 1');
+        }
+        return s.kind === 'netns' && s.netns === 'blue' ? ['10.1.0.2'] : [];
+      },
     });
     app = await buildHub({
       token: TOKEN,
@@ -202,6 +207,14 @@ describe('hub mirroring API and CLI', () => {
       'MIRROR_DUPLICATE_VNI',
     );
     await refused('POST', '/api/mirror/sessions', body, 409, 'MIRROR_DUPLICATE_SESSION_PRIORITY');
+    // The hub failing to read a source's addresses is its own fault: 500, not the caller's 400.
+    await refused(
+      'POST',
+      '/api/mirror/sessions',
+      { ...body, priority: 3, sources: ['netns:broken'] },
+      500,
+      'MIRROR_ADDRESS_LOOKUP_FAILED',
+    );
     await refused(
       'POST',
       '/api/mirror/sessions',
