@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runCommand } from '../resolve/netns.js';
 import { MeshtapError } from '../util/errors.js';
 import type { MirrorSource } from './types.js';
-
-const run = promisify(execFile);
 
 /** Where a mirror source is captured, and the hardware address that tells its sent frames from its received ones. */
 export interface SourceLink {
@@ -37,11 +34,11 @@ export async function resolveSourceLink(source: MirrorSource): Promise<SourceLin
   const argv = netns === null ? ['-j', 'link', 'show'] : ['-n', netns, '-j', 'link', 'show'];
   let links: IpLink[];
   try {
-    links = JSON.parse((await run('ip', argv, { timeout: 5000 })).stdout) as IpLink[];
+    links = JSON.parse(await runCommand('ip', argv)) as IpLink[];
   } catch (err) {
     throw new MeshtapError(
       'MIRROR_SOURCE_UNAVAILABLE',
-      `cannot list the interfaces of ${sourceLabel(source)}: ${(err as Error).message.split('\n')[0]}`,
+      `cannot list the interfaces of ${sourceLabel(source)}: ${(err as Error).message}`,
     );
   }
   const wanted = source.interface;
