@@ -21,6 +21,7 @@ const BENCHES: Record<string, (ctx: Parameters<typeof benchRead>[0]) => Promise<
   entries: benchEntries,
   query: async (ctx) => (await import('./query.js')).benchQuery(ctx),
   mirror: async (ctx) => (await import('./mirror.js')).benchMirror(ctx),
+  live: async (ctx) => (await import('./live.js')).benchLive(ctx),
 };
 
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { runEntriesPipeline, writeEntries, type EntriesFormat } from '../pipeline/entries-run.js';
-import { isSnapshotFile } from '../snapshot/snapshot.js';
-import { storedEntries, withOpenedSnapshot } from '../snapshot/snapshot-input.js';
+import type { EntriesFormat } from '../pipeline/entries-run.js';
+import { isSnapshotFile } from '../snapshot/snapshot-file.js';
 import { UsageError } from '../util/errors.js';
 import { collectTrace, parseChoice, type TraceSpec } from './options.js';
 
@@ -33,9 +32,12 @@ export function registerEntriesCommand(program: Command): void {
               'a snapshot holds entries already dissected: -f, --trace and --stats apply to capture files',
             );
           }
+          const { storedEntries, withOpenedSnapshot } = await import('../snapshot/snapshot-input.js');
+          const { writeEntries } = await import('../pipeline/entries-run.js');
           await withOpenedSnapshot(file, (store) => writeEntries(storedEntries(store), format));
           return;
         }
+        const { runEntriesPipeline } = await import('../pipeline/entries-run.js');
         const result = await runEntriesPipeline({
           source: file,
           filter: flags.filter,

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { MIRROR_LIMITS } from '../mirror/types.js';
 import { VXLAN_MALFORMED_REASONS } from '../mirror/vxlan-decap.js';
 import { formatListenAddress, VxlanReceiver, type VxlanReceiverCounters } from '../mirror/vxlan-receiver.js';
-import { runEntriesPipeline, type EntriesFormat } from '../pipeline/entries-run.js';
-import { runReadPipeline, type ReadOutputFormat } from '../pipeline/read-capture.js';
+import type { EntriesFormat } from '../pipeline/entries-run.js';
+import type { ReadOutputFormat } from '../pipeline/read-capture.js';
 import { UsageError, type MeshtapError } from '../util/errors.js';
 import { collectTrace, parseChoice, parsePositiveInt, type TraceSpec } from './options.js';
 
@@ -145,10 +145,12 @@ async function runPipeline(
   };
   const output = opts.output;
   if (output.kind === 'entries') {
+    const { runEntriesPipeline } = await import('../pipeline/entries-run.js');
     const r = await runEntriesPipeline({ ...common, format: output.format });
     return { output: r.entries, error: r.error };
   }
   const { format, quiet, write, outFormat } = output;
+  const { runReadPipeline } = await import('../pipeline/read-capture.js');
   const r = await runReadPipeline({ ...common, format, quiet, write, outFormat, count: opts.count });
   return { output: r.packets, error: r.error };
 }

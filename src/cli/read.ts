@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../util/errors.js';
-import { runReadPipeline, type ReadOutputFormat } from '../pipeline/read-capture.js';
+import type { ReadOutputFormat } from '../pipeline/read-capture.js';
 import type { CaptureReader } from '../pcap/index.js';
-import { isSnapshotFile } from '../snapshot/snapshot.js';
-import { storedPackets, withOpenedSnapshot } from '../snapshot/snapshot-input.js';
+import { isSnapshotFile } from '../snapshot/snapshot-file.js';
 import { collectTrace, parseChoice, parsePositiveInt, type TraceSpec } from './options.js';
 
 interface ReadFlags {
@@ -49,6 +48,7 @@ export function registerReadCommand(program: Command): void {
     .action(async (file: string, expression: string[], flags: ReadFlags) => {
       if (file !== '-' && isSnapshotFile(file)) {
         // A snapshot's packets: every stream it holds, merged in time order.
+        const { storedPackets, withOpenedSnapshot } = await import('../snapshot/snapshot-input.js');
         await withOpenedSnapshot(file, async (store) => {
           const packets = await storedPackets(store);
           try {
@@ -64,6 +64,7 @@ export function registerReadCommand(program: Command): void {
 }
 
 async function read(source: string | CaptureReader, expression: string[], flags: ReadFlags): Promise<void> {
+  const { runReadPipeline } = await import('../pipeline/read-capture.js');
   const result = await runReadPipeline({
     source,
     count: flags.count,

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import {
-  DEFAULT_IGNORED_HEADERS,
-  DEFAULT_RUN_OPTIONS,
-  formatReplayTable,
-  parseTupleSelector,
-  replayStreamFile,
-  type StreamSelector,
-} from '../replay/index.js';
+import { DEFAULT_IGNORED_HEADERS, DEFAULT_RUN_OPTIONS } from '../replay/options.js';
+import { formatReplayTable } from '../replay/report.js';
+import { parseTupleSelector, type StreamSelector } from '../replay/select.js';
 import { UsageError } from '../util/errors.js';
 import { parseChoice, parsePositiveInt } from './options.js';
 
@@ -88,6 +83,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--runs', 'list every run in the table (the default up to 20 runs)')
     .addHelpText('after', SAFETY)
     .action(async (file: string, flags: ReplayFlags) => {
+      const { replayStreamFile } = await import('../replay/replay.js');
       const report = await replayStreamFile(file, {
         to: flags.to,
         select: selectorOf(flags),

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import { exportMatchingStreams } from '../export/export-streams.js';
-import { formatForPath } from '../pcap/index.js';
 import { entryTableRow } from '../pipeline/entry-format.js';
-import { InventoryResolver, NetnsResolver } from '../resolve/index.js';
 import type { BindingSource } from '../resolve/types.js';
-import { validateQuery } from '../query/index.js';
-import { createSnapshot, openSnapshot } from '../snapshot/snapshot.js';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { UsageError } from '../util/errors.js';
 import { defaultDataDir } from './hub-client.js';
 import { parseChoice, parsePositiveInt } from './options.js';
@@ -35,7 +30,9 @@ function dataOptions(cmd: Command): Command {
     .option('--node <name>', 'this node’s name in the store (default: the host name)');
 }
 
+/** The store (SQLite) and what works on it load only for the commands that use them. */
 async function withStore<T>(flags: DataFlags, run: (store: Store) => Promise<T>): Promise<T> {
+  const { Store } = await import('../store/store.js');
   const store = await Store.open({ dataDir: flags.data, node: flags.node });
   try {
     return await run(store);
@@ -45,7 +42,8 @@ async function withStore<T>(flags: DataFlags, run: (store: Store) => Promise<T>)
 }
 
 /** The query must compile before anything is read: errors say where and why. */
-function checkedQuery(query: string): string {
+async function checkedQuery(query: string): Promise<string> {
+  const { validateQuery } = await import('../query/index.js');
   const problems = validateQuery(query);
   if (problems.length > 0) {
     const p = problems[0];
@@ -74,6 +72,7 @@ export function registerStoreCommands(program: Command): void {
     ) => {
       await withStore(flags, async (store) => {
         const sources: BindingSource[] = [];
+        const { InventoryResolver, NetnsResolver } = await import('../resolve/index.js');
         if (flags.inventory) sources.push(InventoryResolver.fromFile(flags.inventory));
         if (flags.netnsNames) sources.push(new NetnsResolver());
         if (sources.length > 0) await store.learnNames(sources, 0);
@@ -113,6 +112,7 @@ export function registerStoreCommands(program: Command): void {
       },
     ) => {
       if (flags.validate) {
+        const { validateQuery } = await import('../query/index.js');
         const problems = validateQuery(query);
         for (const p of problems)
           process.stdout.write(`${p.position.line}:${p.position.column} ${p.code} ${p.message}\n`);
@@ -121,7 +121,7 @@ export function registerStoreCommands(program: Command): void {
       }
       const format = parseChoice(flags.format, ['table', 'jsonl'] as const, '--format', 'CLI_BAD_FORMAT');
       await withStore(flags, async (store) => {
-        const page = store.entries.query(checkedQuery(query), {
+        const page = store.entries.query(await checkedQuery(query), {
           since: flags.since,
           until: flags.until,
           limit: flags.limit,
@@ -156,12 +156,14 @@ export function registerStoreCommands(program: Command): void {
         outFormat?: string;
       },
     ) => {
+      const { formatForPath } = await import('../pcap/index.js');
       const format = flags.outFormat
         ? parseChoice(flags.outFormat, ['pcap', 'pcapng'] as const, '--out-format', 'CLI_BAD_FORMAT')
         : (formatForPath(flags.write) ?? 'pcap');
       await withStore(flags, async (store) => {
         const dest = flags.write === '-' ? process.stdout : flags.write;
-        const r = await exportMatchingStreams(store, checkedQuery(flags.query), dest, {
+        const { exportMatchingStreams } = await import('../export/export-streams.js');
+        const r = await exportMatchingStreams(store, await checkedQuery(flags.query), dest, {
           format,
           filter: flags.filter,
           since: flags.since,
@@ -185,7 +187,8 @@ export function registerStoreCommands(program: Command): void {
       .option('--until <time>', 'entries before this time', parseTimeFlag),
   ).action(async (flags: DataFlags & { query: string; output: string; since?: number; until?: number }) => {
     await withStore(flags, async (store) => {
-      const m = await createSnapshot(store, checkedQuery(flags.query), flags.output, {
+      const { createSnapshot } = await import('../snapshot/snapshot.js');
+      const m = await createSnapshot(store, await checkedQuery(flags.query), flags.output, {
         since: flags.since,
         until: flags.until,
       });
@@ -198,6 +201,7 @@ export function registerStoreCommands(program: Command): void {
     .argument('<file>', 'the snapshot (.tar.gz)')
     .requiredOption('--data <dir>', 'a new directory for the snapshot’s store')
     .action(async (file: string, flags: { data: string }) => {
+      const { openSnapshot } = await import('../snapshot/snapshot.js');
       const { store, manifest } = await openSnapshot(file, flags.data);
       store.close();
       process.stdout.write(

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { parseTcpdumpParams } from '../capture/tcpdump-params.js';
-import { startTap, type TapSource } from '../hub/tap.js';
+import type { TapSource } from '../hub/tap.js';
 import { UsageError } from '../util/errors.js';
 import { defaultDataDir } from './hub-client.js';
 
@@ -49,12 +48,15 @@ export function registerTapCommand(program: Command): void {
         logLevel: string;
       }) => {
         const listen = parseListen(flags.listen);
+        const { parseTcpdumpParams } = await import('../capture/tcpdump-params.js');
         const params = parseTcpdumpParams(
           `${flags.interface ? `-i ${flags.interface} ` : ''}${flags.params}`,
         );
         const source: TapSource = flags.pcap
           ? { kind: 'pcap', path: flags.pcap }
           : { kind: 'live', params, netns: flags.netns };
+        // The hub (fastify, SQLite) loads only when a tap starts, not for every meshtap command.
+        const { startTap } = await import('../hub/tap.js');
         const tap = await startTap({
           dataDir: flags.data,
           node: flags.node,

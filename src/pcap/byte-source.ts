@@ -4,6 +4,8 @@ import type { FileHandle } from 'node:fs/promises';
 export interface ByteSource {
   /** Copies up to `length` bytes into `into` at `offset`; resolves to 0 at end of input. */
   read(into: Uint8Array, offset: number, length: number): Promise<number>;
+  /** Copies bytes that are already at hand without waiting (a stream's buffered chunks); 0 if none. */
+  readBuffered?(into: Uint8Array, offset: number, length: number): number;
   close(): Promise<void>;
 }
 
@@ -25,39 +27,77 @@ export class FileSource implements ByteSource {
   }
 }
 
-/** Adapts a readable stream (stdin, a socket, a PassThrough) whose chunks can have any size. */
+/**
+ * Adapts a readable stream (stdin, a pipe from tcpdump, a PassThrough) whose chunks can have
+ * any size. It reads in paused mode so that `readBuffered` can hand over everything that has
+ * already arrived without waiting: a live capture that falls behind then gets one large vector
+ * instead of one vector per packet (tcpdump -U writes each packet on its own), which is what
+ * keeps per-vector costs from capping the packet rate.
+ */
 export class StreamSource implements ByteSource {
-  private readonly chunks: AsyncIterator<unknown>;
   private pending: Uint8Array | null = null;
   private pendingPos = 0;
-  private done = false;
+  private ended = false;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+  private readonly notify = (): void => {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  };
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.notify();
+  };
+  private readonly onError = (err: Error): void => {
+    this.failure = err;
+    this.notify();
+  };
 
-  constructor(stream: NodeJS.ReadableStream) {
-    this.chunks = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  constructor(private readonly stream: NodeJS.ReadableStream) {
+    stream.on('readable', this.notify);
+    stream.on('end', this.onEnd);
+    stream.on('error', this.onError);
   }
 
   async read(into: Uint8Array, offset: number, length: number): Promise<number> {
-    while (this.pending === null || this.pendingPos >= this.pending.length) {
-      if (this.done) return 0;
-      const next = await this.chunks.next();
-      if (next.done) {
-        this.done = true;
-        return 0;
-      }
-      this.pending = toBytes(next.value);
-      this.pendingPos = 0;
+    for (;;) {
+      const count = this.readBuffered(into, offset, length);
+      if (count > 0) return count;
+      if (this.failure !== null) throw this.failure;
+      if (this.ended) return 0;
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
-    const count = Math.min(length, this.pending.length - this.pendingPos);
-    into.set(this.pending.subarray(this.pendingPos, this.pendingPos + count), offset);
-    this.pendingPos += count;
-    return count;
+  }
+
+  /** Copies what has already arrived, up to `length` bytes, without waiting; 0 when nothing has. */
+  readBuffered(into: Uint8Array, offset: number, length: number): number {
+    let copied = 0;
+    while (copied < length && !this.ended) {
+      if (this.pending === null || this.pendingPos >= this.pending.length) {
+        const chunk: unknown = this.stream.read();
+        if (chunk === null) break;
+        this.pending = toBytes(chunk);
+        this.pendingPos = 0;
+      }
+      const count = Math.min(length - copied, this.pending.length - this.pendingPos);
+      into.set(this.pending.subarray(this.pendingPos, this.pendingPos + count), offset + copied);
+      this.pendingPos += count;
+      copied += count;
+    }
+    return copied;
   }
 
   async close(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
+    if (this.ended) return;
+    this.ended = true;
     this.pending = null;
-    await this.chunks.return?.();
+    this.stream.removeListener('readable', this.notify);
+    this.stream.removeListener('end', this.onEnd);
+    this.stream.removeListener('error', this.onError);
+    // Stop the producer as the async iterator used to (stdin, a pipe): nothing more will be read.
+    (this.stream as { destroy?: () => void }).destroy?.();
+    this.notify();
   }
 }
 

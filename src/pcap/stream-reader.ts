@@ -112,12 +112,17 @@ class StreamCaptureReader implements CaptureReader {
     this.compact(needed);
     const bytes = this.win.bytes;
     try {
+      const source = this.source!;
       while (this.end - this.pos < needed && !this.eof) {
-        const count = await this.source!.read(bytes, this.end, bytes.length - this.end);
+        const count = await source.read(bytes, this.end, bytes.length - this.end);
         if (count === 0) this.eof = true;
         this.end += count;
         this.bytesRead += count;
       }
+      // Whatever else has arrived joins this vector: a live source that fell behind catches up in large vectors.
+      const more = source.readBuffered?.(bytes, this.end, bytes.length - this.end) ?? 0;
+      this.end += more;
+      this.bytesRead += more;
     } catch (err) {
       this.eof = true;
       this.ownError = captureError(

@@ -3,6 +3,7 @@ import { http1Dissector } from '../dissect/http1/index.js';
 import { DEFAULT_DISSECT_LIMITS, type StreamContext, type StreamDissector } from '../dissect/types.js';
 import { UsageError } from '../util/errors.js';
 import { REPLAY_ERROR_CODES as E } from './errors.js';
+import { DEFAULT_IGNORED_HEADERS } from './options.js';
 import type { ReceivedChunk } from './inbox.js';
 import type { ReplayScript, StreamPart } from './script.js';
 
@@ -40,9 +41,6 @@ export interface HttpComparison {
   replayed: ResponseSummary[];
   differences: ResponseDifference[];
 }
-
-/** Headers that differ on every response and say nothing about the server's behaviour. */
-export const DEFAULT_IGNORED_HEADERS: readonly string[] = ['date'];
 
 /** --compare needs an HTTP/1.x stream over TCP: the first client message must open a request. */
 export function assertComparable(script: ReplayScript): void {

@@ -11,12 +11,17 @@ export { extractReplayScript, type ExtractOptions } from './extract.js';
 export { parseTupleSelector, type StreamSelector, type EndpointSpec } from './select.js';
 export { parseTarget, type ReplayTarget } from './target.js';
 export type { ReplayScript, ReplayMessage, StreamGap, StreamPart, RecorderLimits } from './script.js';
-export { REPLAY_LIMITS, DEFAULT_RUN_OPTIONS, type RunOptions, type StressOptions } from './options.js';
+export {
+  REPLAY_LIMITS,
+  DEFAULT_RUN_OPTIONS,
+  DEFAULT_IGNORED_HEADERS,
+  type RunOptions,
+  type StressOptions,
+} from './options.js';
 export type { RunResult } from './run.js';
 export { percentile, type LatencySummary, type ReplaySummary } from './summary.js';
 export {
   compareHttp1,
-  DEFAULT_IGNORED_HEADERS,
   type HttpComparison,
   type ResponseDifference,
   type ResponseSummary,

@@ -1,6 +1,9 @@
 import { UsageError } from '../util/errors.js';
 import { REPLAY_ERROR_CODES as E } from './errors.js';
 
+/** Headers that differ on every response and say nothing about the server's behaviour (--compare skips them). */
+export const DEFAULT_IGNORED_HEADERS: readonly string[] = ['date'];
+
 /** How one run talks to the target. */
 export interface RunOptions {
   /** 'response': after each message, wait for the server's answer; 'none': send back to back, then wait once. */

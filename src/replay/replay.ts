@@ -2,14 +2,13 @@ import { openTcpChannel, openUdpChannel } from './channels.js';
 import {
   assertComparable,
   compareHttp1,
-  DEFAULT_IGNORED_HEADERS,
   originalConversation,
   replayedConversation,
   type HttpComparison,
 } from './compare-http1.js';
 import type { Endpoint } from '../dissect/entry.js';
 import { extractReplayScript, type ExtractOptions } from './extract.js';
-import { checkedOptions, type RunOptions, type StressOptions } from './options.js';
+import { checkedOptions, DEFAULT_IGNORED_HEADERS, type RunOptions, type StressOptions } from './options.js';
 import { replayOnce, type RunResult, type RunSetup } from './run.js';
 import type { ReplayScript } from './script.js';
 import { runPool, summarize, type ReplaySummary } from './summary.js';

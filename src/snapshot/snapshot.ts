@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, createWriteStream, openSync, readSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -160,26 +160,4 @@ function parseManifest(text: string): SnapshotManifest {
 async function eachLine(path: string, onLine: (line: string) => void): Promise<void> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   for await (const line of lines) if (line !== '') onLine(line);
-}
-
-/**
- * A snapshot is a gzip file (magic 1f 8b); capture files never start so. Only the first two
- * bytes are read. A file that cannot be opened is no snapshot: the capture reader then says
- * why it cannot be read, with its own code.
- */
-export function isSnapshotFile(path: string): boolean {
-  const head = Buffer.alloc(2);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } catch {
-    return false;
-  } finally {
-    closeSync(fd);
-  }
 }

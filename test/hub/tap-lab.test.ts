@@ -10,73 +10,22 @@ import type { StoredEntry } from '../../src/store/entries-index.js';
 import { startTap, type Tap } from '../../src/hub/tap.js';
 import { createLab, labUnavailable, type Lab, type LabHost } from '../helpers/netns.js';
 import { runTool } from '../helpers/tools.js';
+import {
+  clientScript,
+  GRPC_MISSING,
+  GRPC_PORT,
+  GRPC_SERVER,
+  GRPC_SERVICE,
+  grpcClientScript,
+  H1_PORT,
+  H2_PORT,
+  SERVERS,
+  udpScript,
+  type GrpcCall,
+  type GrpcOutcome,
+} from './lab-scripts.js';
 
 const skip = labUnavailable();
-
-const H1_PORT = 8080;
-const H2_PORT = 8081;
-
-/** Host 0's servers: HTTP/1.1 and h2c (prior knowledge), 200 with a small body, 404 for /missing. */
-const SERVERS = `const http = require('node:http'), http2 = require('node:http2');
-const handler = (req, res) => {
-  const found = req.url !== '/missing';
-  res.writeHead(found ? 200 : 404, { 'content-type': 'text/plain' });
-  res.end(found ? 'item ' + req.url + '\\n' : 'no such item\\n');
-};
-let up = 0;
-const ready = () => { if (++up === 2) console.log('listening'); };
-http.createServer(handler).listen(${H1_PORT}, '0.0.0.0', ready);
-http2.createServer(handler).listen(${H2_PORT}, '0.0.0.0', ready);`;
-
-/**
- * A bounded client: HTTP/1.1 GETs on one keep-alive connection, then h2c requests on one
- * session; prints the statuses it got, in order, as JSON.
- */
-function clientScript(server: string, h1Paths: string[], h2Paths: string[]): string {
-  return `const http = require('node:http'), http2 = require('node:http2');
-setTimeout(() => { console.error('client timed out'); process.exit(2); }, 10000).unref();
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const h1 = (path) => new Promise((resolve, reject) => {
-  http.get({ host: '${server}', port: ${H1_PORT}, path, agent }, (res) => {
-    res.resume();
-    res.on('end', () => resolve(res.statusCode));
-  }).on('error', reject);
-});
-const h2 = (session, path) => new Promise((resolve, reject) => {
-  const req = session.request({ ':path': path });
-  let status = 0;
-  req.on('response', (headers) => { status = headers[':status']; });
-  req.resume();
-  req.on('end', () => resolve(status));
-  req.on('error', reject);
-});
-(async () => {
-  const statuses = [];
-  for (const p of ${JSON.stringify(h1Paths)}) statuses.push(await h1(p));
-  agent.destroy();
-  if (${h2Paths.length} > 0) {
-    const session = http2.connect('http://${server}:${H2_PORT}');
-    for (const p of ${JSON.stringify(h2Paths)}) statuses.push(await h2(session, p));
-    await new Promise((resolve) => session.close(resolve));
-  }
-  console.log(JSON.stringify(statuses));
-})().catch((err) => { console.error(err); process.exit(1); });`;
-}
-
-/**
- * A UDP sender that prints "ready" and, on SIGUSR2, sends `count` datagrams to each `ip`:`port`
- * one after another, then exits: started ahead, it sends at once when told (node takes a
- * while to start on a busy machine). Without the signal it gives up after 20 s.
- */
-function udpScript(targets: ReadonlyArray<[ip: string, count: number]>, port: number): string {
-  return `const socket = require('node:dgram').createSocket('udp4');
-const payload = Buffer.from('meshtap lab datagram');
-const queue = ${JSON.stringify(targets)}.flatMap(([ip, n]) => Array(n).fill(ip));
-const giveUp = setTimeout(() => process.exit(3), 20000);
-const next = () => (queue.length > 0 ? socket.send(payload, ${port}, queue.shift(), next) : (clearTimeout(giveUp), socket.close()));
-process.once('SIGUSR2', next);
-console.log('ready');`;
-}
 
 /** Waits for a child to exit (killing it past `ms`); rejects unless it exited 0. Returns its stdout. */
 function finished(child: ChildProcess, ms = 15_000): Promise<string> {
@@ -118,6 +67,16 @@ async function bounded<T>(promise: Promise<T>, what: string, ms = 10_000): Promi
   }
 }
 
+/** Resolves once the child prints "listening" (rejecting after 10 s). */
+function listening(child: ChildProcess, what: string): Promise<unknown> {
+  return bounded(
+    new Promise((resolve) =>
+      child.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve(true)),
+    ),
+    what,
+  );
+}
+
 /** Every file and directory under `dir`, relative, sorted: "nothing on disk changed" compares two of these. */
 function listing(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).sort();
@@ -131,11 +90,12 @@ function tsharkRows(path: string, fields: string[], extra: string[] = []): strin
     .map((line) => line.split('\t'));
 }
 
-describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeout: 120_000 }, () => {
+describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeout: 180_000 }, () => {
   let lab: Lab;
   let dir: string;
   let tap: Tap;
   let servers: ChildProcess;
+  let grpcServer: ChildProcess;
   let web: LabHost;
   let client: LabHost;
   let live: WebSocket;
@@ -167,6 +127,17 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
   };
   const query = async (q: string): Promise<StoredEntry[]> =>
     (await apiJson<{ entries: StoredEntry[] }>(`/api/entries?order=asc&q=${encodeURIComponent(q)}`)).entries;
+  /** A WebSocket on /api/live with query `q`, open, pushing what it receives into `into`. */
+  const subscribe = async (q: string, into: StoredEntry[]): Promise<WebSocket> => {
+    const url = `${tap.url.replace('http', 'ws')}/api/live?q=${encodeURIComponent(q)}&token=${tap.token}`;
+    const ws = new WebSocket(url);
+    ws.on('message', (data) => into.push(JSON.parse(String(data)) as StoredEntry));
+    await bounded(
+      new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject)),
+      `the live WebSocket (${q}) to open`,
+    );
+    return ws;
+  };
   const runClient = async (h1Paths: string[], h2Paths: string[]): Promise<number[]> =>
     JSON.parse(
       await finished(lab.spawn(client, [process.execPath, '-e', clientScript(web.ip, h1Paths, h2Paths)])),
@@ -189,12 +160,11 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
       `"${web.ip}": { name: web, namespace: shop }\n"${client.ip}": { name: client, namespace: shop }\n`,
     );
     servers = lab.spawn(web, [process.execPath, '-e', SERVERS]);
-    await bounded(
-      new Promise((resolve) =>
-        servers.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve(true)),
-      ),
-      'the servers to listen',
-    );
+    grpcServer = lab.spawn(web, [process.execPath, '-e', GRPC_SERVER]);
+    await Promise.all([
+      listening(servers, 'the servers to listen'),
+      listening(grpcServer, 'the gRPC server to listen'),
+    ]);
     tap = await startTap({
       dataDir: join(dir, 'data'),
       host: '127.0.0.1',
@@ -203,13 +173,7 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
       inventory,
       logger: { level: 'info', stream: { write: (line: string) => void logLines.push(line) } },
     });
-    const q = encodeURIComponent('http2 and dst.name == "web"');
-    live = new WebSocket(`${tap.url.replace('http', 'ws')}/api/live?q=${q}&token=${tap.token}`);
-    live.on('message', (data) => liveEntries.push(JSON.parse(String(data)) as StoredEntry));
-    await bounded(
-      new Promise((resolve, reject) => live.once('open', resolve).once('error', reject)),
-      'the live WebSocket to open',
-    );
+    live = await subscribe('http2 and dst.name == "web"', liveEntries);
   });
 
   after(async () => {
@@ -218,6 +182,7 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
       if (tap) await bounded(tap.stop(), 'the tap to stop');
     } finally {
       servers?.kill('SIGKILL');
+      grpcServer?.kill('SIGKILL');
       lab?.destroy();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
@@ -528,6 +493,87 @@ describe('meshtap tap in a network namespace lab', { skip: skip ?? false, timeou
     assert.equal(existsSync(done.path), false);
     for (const path of [`/api/captures/${id}`, `/api/captures/${id}/download`]) {
       await expectError(path, 404, '^TASK_NOT_FOUND$');
+    }
+  });
+
+  test('live gRPC calls become named grpc entries with their status, in the API and on the WebSocket', async () => {
+    const grpcLive: StoredEntry[] = [];
+    const ws = await subscribe('grpc', grpcLive);
+    try {
+      // The names start with 'f' or 'n' (0x66, 0x6e: wire type 6, no valid protobuf tag), so a
+      // name's bytes cannot pass for a nested message: each request shows as one string field 1.
+      const calls: GrpcCall[] = [
+        { method: 'GetItem', name: 'fig' },
+        { method: 'GetItem', name: GRPC_MISSING.name },
+        { method: 'ListItems', name: 'fruit' },
+      ];
+      const outcomes = JSON.parse(
+        await finished(lab.spawn(client, [process.execPath, '-e', grpcClientScript(web.ip, calls)])),
+      ) as GrpcOutcome[];
+      assert.deepEqual(
+        outcomes.map((o) => [o.code, o.details, o.replies.length]),
+        [
+          [0, 'OK', 1],
+          [5, GRPC_MISSING.message, 0],
+          [0, 'OK', 3],
+        ],
+        'what the client itself saw: OK, NOT_FOUND, OK after three replies',
+      );
+
+      const grpc = await poll(async () => {
+        const found = await query('grpc');
+        return found.length >= calls.length ? found : undefined;
+      }, 'three gRPC entries');
+      assert.deepEqual(
+        grpc.map((e) => [
+          e.protocol,
+          e.request?.service,
+          e.request?.method,
+          e.request?.path,
+          e.response?.status,
+          e.response?.grpcStatus,
+          e.response?.messageCount,
+        ]),
+        calls.map((c, i) => {
+          const { path, code, replies } = outcomes[i];
+          return ['grpc', GRPC_SERVICE, c.method, path, 200, code, replies.length];
+        }),
+      );
+      assert.equal(grpc[1].response?.grpcMessage, GRPC_MISSING.message);
+      assert.deepEqual(
+        grpc.map((e) => e.request?.messages),
+        calls.map((c) => [
+          // 0x0a, the name's length, the name
+          {
+            compressed: false,
+            length: c.name.length + 2,
+            complete: true,
+            fields: [{ field: 1, wireType: 'string', value: c.name }],
+          },
+        ]),
+      );
+      for (const e of grpc) {
+        assert.deepEqual(
+          [e.src.ip, e.src.name, e.src.namespace, e.dst.ip, e.dst.name, e.dst.namespace, e.dst.port],
+          [client.ip, 'client', 'shop', web.ip, 'web', 'shop', GRPC_PORT],
+        );
+      }
+      const notFound = await query('grpc and response.grpcStatus == 5 and src.name == "client"');
+      assert.deepEqual(
+        notFound.map((e) => e.id),
+        [grpc[1].id],
+      );
+
+      await poll(
+        async () => (grpcLive.length >= calls.length ? true : undefined),
+        'three live gRPC entries',
+        5000,
+      );
+      assert.deepEqual(grpcLive, grpc);
+      // The calls are no plain HTTP/2 to the other subscriber.
+      assert.equal(liveEntries.length, 2);
+    } finally {
+      ws.terminate();
     }
   });
 });

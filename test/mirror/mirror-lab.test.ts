@@ -42,7 +42,7 @@ function waitFor(
 ): Promise<void> {
   return new Promise((resolveWait, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${seen}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${seen}`)), 60_000);
     child[stream]?.on('data', (d: Buffer) => {
       seen += d.toString();
       if (seen.includes(text)) {

@@ -114,6 +114,34 @@ describe('streaming reader', () => {
     assert.equal(records[2].data[262_143], 0xab);
   });
 
+  test('records that already arrived on a stream form one vector, however they were written', async () => {
+    // A µs pcap header (LINKTYPE_ETHERNET, snaplen 65535) and five 4-byte records written one
+    // write at a time, as tcpdump -U does, before the reader asks: one batch must hold all five.
+    const header = Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex');
+    const record = (i: number): Buffer => {
+      const r = Buffer.alloc(20);
+      r.writeUInt32LE(1_700_000_000 + i, 0);
+      r.writeUInt32LE(4, 8);
+      r.writeUInt32LE(4, 12);
+      r.writeUInt32LE(0xc0ffee00 + i, 16);
+      return r;
+    };
+    const stream = new PassThrough();
+    stream.write(header);
+    for (let i = 0; i < 5; i++) stream.write(record(i));
+    const reader = await openCapture(stream);
+    const batches = reader.batches();
+    const first = await batches.next();
+    assert.equal(first.done, false);
+    assert.deepEqual(
+      (first.value as PacketRecord[]).map((r) => r.tsSec),
+      [0, 1, 2, 3, 4].map((i) => 1_700_000_000 + i),
+    );
+    stream.end();
+    assert.equal((await batches.next()).done, true);
+    assert.equal(reader.error, null);
+  });
+
   test("'-' reads stdin", () => {
     const script = `import { openCapture } from ${JSON.stringify(new URL('../../src/pcap/index.ts', import.meta.url).href)};
       const r = await openCapture('-'); let n = 0; for await (const b of r.batches()) n += b.length; console.log(n, r.format);`;
