@@ -2,12 +2,13 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Entry, EntryDraft } from '../src/dissect/entry.js';
-import { openStoreDatabase } from '../src/store/database.js';
+import { openStoreDatabase, type StoreDatabase } from '../src/store/database.js';
 import { EntriesIndex, type IndexRow } from '../src/store/entries-index.js';
 
 /**
  * Issue 5's query benchmark: MESHTAP_BENCH_QUERY_ENTRIES synthetic entries (5,000,000 by
- * default) into a file-backed index, then the latency of a selective and a broad query.
+ * default) into a file-backed index, with the insert rate along the way, then the latency
+ * of a selective, a broad and a residual query, and the process's memory.
  */
 const BATCH = 10_000;
 const START_US = Date.UTC(2026, 10, 21, 10) * 1000;
@@ -58,26 +59,70 @@ function syntheticEntry(i: number): EntryDraft {
   };
 }
 
-function time<T>(run: () => T): { value: T; ms: number } {
-  const started = process.hrtime.bigint();
-  const value = run();
-  return { value, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+/** The insert rate is printed every this many entries (1,000,000 in the full run), so a slowdown shows. */
+function reportEvery(total: number): number {
+  return Math.min(1_000_000, Math.max(BATCH, Math.floor(total / 5 / BATCH) * BATCH));
 }
 
-function fill(index: EntriesIndex, total: number): number {
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < total; i += BATCH) {
-    const rows: IndexRow[] = [];
-    for (let j = i; j < Math.min(total, i + BATCH); j++) {
-      rows.push({
-        entry: syntheticEntry(j) as Entry,
-        streamKey: `s${Math.floor(j / 8)}`,
-        node: 'node-a',
-      });
-    }
-    index.insertMany(rows);
+function rowsOf(from: number, to: number): IndexRow[] {
+  const rows: IndexRow[] = [];
+  for (let j = from; j < to; j++) {
+    rows.push({ entry: syntheticEntry(j) as Entry, streamKey: `s${Math.floor(j / 8)}`, node: 'node-a' });
   }
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  return rows;
+}
+
+interface Mark {
+  wall: bigint;
+  cpu: NodeJS.CpuUsage;
+}
+
+function mark(): Mark {
+  return { wall: process.hrtime.bigint(), cpu: process.cpuUsage() };
+}
+
+/** Wall and CPU seconds since `from`; CPU time is the steadier figure on a shared machine. */
+function since(from: Mark): { wall: number; cpu: number } {
+  const cpu = process.cpuUsage(from.cpu);
+  return { wall: Number(process.hrtime.bigint() - from.wall) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Wall and CPU milliseconds of one run. */
+function time<T>(run: () => T): { value: T; ms: number; cpuMs: number } {
+  const started = mark();
+  const value = run();
+  const { wall, cpu } = since(started);
+  return { value, ms: wall * 1000, cpuMs: cpu * 1000 };
+}
+
+/** Fills the index, printing the rate of each step; returns the wall seconds of the whole fill. */
+function fill(index: EntriesIndex, total: number, file: string): number {
+  const step = reportEvery(total);
+  console.log('| entries | entries/s | entries per CPU s | MB/s of index | file GB |');
+  console.log('|---|---|---|---|---|');
+  const start = mark();
+  let stepStart = start;
+  let bytes = 0;
+  for (let i = 0; i < total; i += BATCH) {
+    const end = Math.min(total, i + BATCH);
+    index.insertMany(rowsOf(i, end));
+    if (end % step !== 0 && end !== total) continue;
+    const { wall, cpu } = since(stepStart);
+    const size = statSync(file).size; // checkpointed pages: the WAL is checkpointed after every batch
+    const n = end % step === 0 ? step : end % step;
+    console.log(
+      `| ${end.toLocaleString('en')} | ${Math.round(n / wall).toLocaleString('en')} | ` +
+        `${Math.round(n / cpu).toLocaleString('en')} | ${((size - bytes) / 1e6 / wall).toFixed(1)} | ${(size / 1e9).toFixed(2)} |`,
+    );
+    bytes = size;
+    stepStart = mark();
+  }
+  return since(start).wall;
+}
+
+function settings(db: StoreDatabase): string {
+  const names = ['page_size', 'cache_size', 'mmap_size', 'journal_mode', 'synchronous', 'wal_autocheckpoint'];
+  return names.map((name) => `${name}=${String(db.pragma(name, { simple: true }))}`).join(' ');
 }
 
 export async function benchQuery(ctx: { outDir: string }): Promise<void> {
@@ -87,10 +132,11 @@ export async function benchQuery(ctx: { outDir: string }): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   const db = openStoreDatabase(file);
   const index = new EntriesIndex(db);
-  const seconds = fill(index, total);
+  console.log(`\n## query (${total.toLocaleString('en')} entries)`);
+  console.log(`store settings: ${settings(db)}`);
+  const seconds = fill(index, total, file);
   db.pragma('wal_checkpoint(TRUNCATE)');
   const bytes = statSync(file).size;
-  console.log(`\n## query (${total.toLocaleString('en')} entries)`);
   console.log(
     `ingest: ${seconds.toFixed(1)} s, ${Math.round(total / seconds).toLocaleString('en')} entries/s, ` +
       `${(bytes / 1e6 / seconds).toFixed(1)} MB/s of index (${(bytes / 1e9).toFixed(2)} GB)`,
@@ -106,12 +152,18 @@ export async function benchQuery(ctx: { outDir: string }): Promise<void> {
     [`count(${broad})`, () => `${index.count(broad)}`],
     [`${residual} (limit 100)`, () => `${index.query(residual, { limit: 100 }).entries.length} entries`],
   ];
-  console.log('| query | result | ms |');
-  console.log('|---|---|---|');
+  // The first run reads from disk what the OS no longer caches; the second shows a warm cache.
+  console.log('| query | result | ms (first) | CPU ms (first) | ms (again) | CPU ms (again) |');
+  console.log('|---|---|---|---|---|---|');
   for (const [label, run] of cases) {
-    const { value, ms } = time(run);
-    console.log(`| ${label} | ${value} | ${ms.toFixed(1)} |`);
+    const first = time(run);
+    const again = time(run);
+    const figures = [first.ms, first.cpuMs, again.ms, again.cpuMs].map((ms) => ms.toFixed(1));
+    console.log(`| ${label} | ${first.value} | ${figures.join(' | ')} |`);
   }
+  const rssMb = (process.memoryUsage().rss / 1e6).toFixed(0);
+  const peakMb = ((process.resourceUsage().maxRSS * 1024) / 1e6).toFixed(0); // maxRSS is in KiB
+  console.log(`RSS at the end: ${rssMb} MB (peak ${peakMb} MB)`);
   db.close();
 }
 

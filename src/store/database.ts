@@ -36,7 +36,15 @@ export function openStoreDatabase(path: string): StoreDatabase {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -32768'); // 32 MiB of page cache
+  // 64 MiB of page cache, per connection. An insert touches the interior pages of the table
+  // and its 8 indexes, the last leaf of every indexed value, and the pages its transaction
+  // dirties (~16 MB per 10,000 entries); what does not fit is read again, and dirty pages
+  // spill to the WAL mid-transaction and are written twice. Measured at 4.9M entries in
+  // 10,000-entry transactions: 2 MiB (the default) makes 7x the page reads and 2.6x the
+  // writes; 16 MiB 2.5x the writes (it still sufficed at 3.4M); 32 and 64 MiB are equal. The
+  // interior pages grow with the table (5 MB at 4.75M entries), so 64 leaves room for more.
+  // No mmap: inserts read nothing more with it, and mapped pages would count in the RSS.
+  db.pragma('cache_size = -65536');
   db.pragma('journal_size_limit = 67108864'); // truncate the WAL back to 64 MiB after checkpoints
   initBookkeeping(db, path);
   return db;
