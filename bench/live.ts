@@ -18,7 +18,9 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseTcpdumpParams } from '../src/capture/tcpdump-params.js';
 import { TcpdumpSource } from '../src/capture/tcpdump-source.js';
+import { STATS_REFRESH_MS } from '../src/hub/tap.js';
 import { feedCapture } from '../src/pipeline/feed-capture.js';
 import { FlowPlane } from '../src/pipeline/flow-plane.js';
 import { buildEntriesGraph, CAPTURE_INPUT } from '../src/pipeline/read-graph.js';
@@ -35,8 +37,6 @@ const RATES = (env.MESHTAP_BENCH_LIVE_RATES ?? '500,1000,2000,5000,10000,20000,5
 const BUFFER_KIB = Number(env.MESHTAP_BENCH_LIVE_BUFFER_KIB ?? 2048);
 /** Ethernet, a mix of HTTP flows: replayed in a loop when there is no big capture. */
 const FALLBACK_CAPTURE = 'zeek__docker-http-upgrade.pcap';
-/** The tap asks tcpdump for its counters this often (STATS_REFRESH_MS in src/hub/tap.ts). */
-const TAP_STATS_REFRESH_MS = 5000;
 const SMALL_CAPTURE_BYTES = 64 << 20;
 const POLL_MS = 500;
 const MAX_POLLS = 240;
@@ -242,7 +242,7 @@ async function startTap(ctx: BenchContext, pair: VethPair, cleanup: Cleanup): Pr
   const url = (await stderrOf(child).waitFor(/API on (http:\/\/\S+)/, 120_000))[1];
   return {
     label: 'meshtap tap',
-    dropsLagMs: TAP_STATS_REFRESH_MS + POLL_MS,
+    dropsLagMs: STATS_REFRESH_MS + POLL_MS,
     async read() {
       const text = await (await fetch(`${url}/metrics`)).text();
       return {
@@ -259,7 +259,8 @@ async function startTap(ctx: BenchContext, pair: VethPair, cleanup: Cleanup): Pr
  * dissectors; entries counted, no store): the tap's live path without its store.
  */
 async function startEntriesGraph(pair: VethPair, cleanup: Cleanup): Promise<Capturer> {
-  const params = { interface: pair.rxIface, bufferKiB: BUFFER_KIB, noPromiscuous: false };
+  // The same parameters, through the same parser, as the tap's `-i IFACE --params "-B K"`.
+  const params = parseTcpdumpParams(['-i', pair.rxIface, '-B', String(BUFFER_KIB)]);
   const source = new TcpdumpSource({ params, netns: pair.rxNetns });
   await source.start();
   const pid = source.pid;

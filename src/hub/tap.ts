@@ -54,7 +54,8 @@ export interface Tap {
 }
 
 const NAME_REFRESH_MS = 5000;
-const STATS_REFRESH_MS = 5000;
+/** How often the tap asks tcpdump for its kernel counters (a drop shows in /metrics up to this late). */
+export const STATS_REFRESH_MS = 5000;
 
 /**
  * `meshtap tap`: hub and local agent in one process. Packets from a live capture (or a
