@@ -182,7 +182,7 @@ class RunningTask {
   async run(): Promise<void> {
     const id = this.task.id;
     let writer: CaptureWriter | null = null;
-    const timer = setTimeout(() => void this.stop(DURATION_REACHED), this.spec.durationSeconds * 1000);
+    let timer: NodeJS.Timeout | undefined;
     const progress = setInterval(
       () => this.table.progress(id, this.sizeBytes, this.packets),
       PROGRESS_INTERVAL_MS,
@@ -190,6 +190,8 @@ class RunningTask {
     try {
       await this.source.start();
       this.table.markRunning(id, this.source.pid);
+      // The duration counts from when tcpdump listens: a slow start must not eat a short capture.
+      timer = setTimeout(() => void this.stop(DURATION_REACHED), this.spec.durationSeconds * 1000);
       const reader = await this.source.reader();
       const format = formatForPath(this.task.path) ?? 'pcap';
       writer = createCaptureWriter(this.task.path, { format, interfaces: [...reader.interfaces] });

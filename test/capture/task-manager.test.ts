@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureTaskManager } from '../../src/capture/task-manager.js';
+import { TcpdumpSource } from '../../src/capture/tcpdump-source.js';
 import { openStoreDatabase, type StoreDatabase } from '../../src/store/database.js';
 import { createLab, labUnavailable, type Lab } from '../helpers/netns.js';
 import { runTool } from '../helpers/tools.js';
@@ -146,6 +147,34 @@ describe('capture tasks', { skip: skip ?? false }, () => {
       fileName: 'gone.pcap',
     });
     assert.equal((await manager.settledTask(again.id)).state, 'Complete');
+  });
+
+  test('the duration counts from when tcpdump listens, however slow it is to start', async () => {
+    // A tcpdump that takes 2 s to start: longer than the whole 1-second task.
+    const slow = join(dir, 'slow-tcpdump');
+    writeFileSync(slow, '#!/bin/sh\nsleep 2\nexec tcpdump "$@"\n', { mode: 0o755 });
+    const slowDb = openStoreDatabase(join(dir, 'slow.sqlite'));
+    const slowManager = new CaptureTaskManager({
+      db: slowDb,
+      dir: join(dir, 'slow'),
+      sourceFactory: (spec) =>
+        new TcpdumpSource({ params: spec.params, netns: lab.hosts[0].netns, tcpdump: slow }),
+    });
+    try {
+      const task = slowManager.create({
+        target: `netns:${lab.hosts[0].netns}`,
+        durationSeconds: 1,
+        fileName: 'slow.pcap',
+      });
+      const done = await slowManager.settledTask(task.id);
+      assert.equal(done.state, 'Complete', done.reason ?? '');
+      const captured = Date.parse(done.endedAt ?? '') - Date.parse(done.startedAt ?? '');
+      assert.ok(captured >= 1000, `captured for ${captured} ms`);
+      assert.ok(Date.parse(done.startedAt ?? '') - Date.parse(done.createdAt) >= 2000);
+    } finally {
+      await slowManager.close();
+      slowDb.close();
+    }
   });
 
   test('a task running when its process is killed is Failed after restart, partial file kept', async () => {

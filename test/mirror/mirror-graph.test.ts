@@ -303,10 +303,12 @@ describe('mirror graph end to end over loopback', { timeout: 120_000 }, () => {
     const rows = runTool('tshark', args).trim().split('\n');
     assert.equal(rows.length, rowsA.length);
     for (const row of rows) {
-      const [vni, iFlag, dport, protocols] = row.split('\t');
+      // An inner packet whose UDP port happens to equal the ephemeral outer port decodes as
+      // VXLAN too, and adds its own values after the outer ones.
+      const [vni, iFlag, dport, protocols] = row.split('\t').map((field) => field.split(',')[0]);
       assert.equal(vni, String(VNI_A));
       assert.equal(iFlag, '1');
-      assert.equal(dport.split(',')[0], String(portA));
+      assert.equal(dport, String(portA));
       assert.match(protocols, /^eth:ethertype:ip:udp:vxlan:eth:ethertype:(ip|ipv6|vlan)/);
     }
   });
