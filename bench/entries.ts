@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { ratio, timeCommand, type Timing } from './lib/measure.js';
+import { BENCH_ROUNDS, bestOf, ratio, type Timing } from './lib/measure.js';
 import type { BenchContext } from './read.js';
 
 /**
@@ -10,28 +10,22 @@ export async function benchEntries(ctx: BenchContext): Promise<void> {
   const bytes = statSync(ctx.bigCapture).size;
   const decodeAs = ['-d', 'tcp.port==3000,http2', '-d', 'tcp.port==2375,http'];
   const fields = ['-T', 'fields', '-e', 'frame.number'];
-  const http = await timeCommand('tshark -Y http', 'tshark', [
-    '-r',
-    ctx.bigCapture,
-    ...decodeAs,
-    '-Y',
-    'http.request',
-    ...fields,
-  ]);
-  const http2 = await timeCommand('tshark -Y http2', 'tshark', [
-    '-r',
-    ctx.bigCapture,
-    ...decodeAs,
-    '-Y',
-    'http2.headers.method',
-    ...fields,
-  ]);
-  const ours = await timeCommand('meshtap entries', process.execPath, [
-    ctx.meshtapBin,
-    'entries',
-    ctx.bigCapture,
-    '--format',
-    'jsonl',
+  const [http, http2, ours] = await bestOf([
+    {
+      label: 'tshark -Y http',
+      cmd: 'tshark',
+      args: ['-r', ctx.bigCapture, ...decodeAs, '-Y', 'http.request', ...fields],
+    },
+    {
+      label: 'tshark -Y http2',
+      cmd: 'tshark',
+      args: ['-r', ctx.bigCapture, ...decodeAs, '-Y', 'http2.headers.method', ...fields],
+    },
+    {
+      label: 'meshtap entries',
+      cmd: process.execPath,
+      args: [ctx.meshtapBin, 'entries', ctx.bigCapture, '--format', 'jsonl'],
+    },
   ]);
   const lines = ours.stdout.split('\n');
   const count = (protocol: string) =>
@@ -39,7 +33,7 @@ export async function benchEntries(ctx: BenchContext): Promise<void> {
   const tsharkRequests = (t: { stdout: string }) => t.stdout.split('\n').filter((l) => l.length > 0).length;
   const gbps = (seconds: number) => `${((bytes * 8) / seconds / 1e9).toFixed(2)} Gbit/s`;
 
-  console.log(`\n## entries (${(bytes / 1e9).toFixed(2)} GB)`);
+  console.log(`\n## entries (${(bytes / 1e9).toFixed(2)} GB; best of ${BENCH_ROUNDS} interleaved rounds)`);
   console.log(`| run | wall s | CPU s | found | rate (wall) | rate (per CPU second) | peak RSS |`);
   console.log(`|---|---|---|---|---|---|---|`);
   const row = (t: Timing, found: string) =>

@@ -1,17 +1,16 @@
 /**
- * Filter benchmark: meshtap read + filter + write of a large capture against
- * `tcpdump -r BIG -w OUT EXPR`, for a handful of typical expressions, in the same run.
+ * Issue 3's benchmark: `meshtap read BIG -f EXPR -w OUT` against `tcpdump -r BIG -w OUT EXPR`
+ * for a handful of typical expressions, best of interleaved rounds, with both outputs
+ * compared record for record.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createCaptureWriter, openCapture, readCaptureBuffer } from '../src/pcap/index.js';
-import type { PacketRecord } from '../src/pcap/record.js';
+import { openCapture } from '../src/pcap/index.js';
 import { createFilterMatcher } from '../src/filter/index.js';
+import { BENCH_ROUNDS, bestOf, ratio, sameFile } from './lib/measure.js';
+import type { BenchContext } from './read.js';
 
-export const BENCH_EXPRESSIONS = [
+const BENCH_EXPRESSIONS = [
   'tcp port 80',
   'host 10.0.0.1 or host 192.168.1.1',
   'tcp[tcpflags] & (tcp-syn|tcp-fin) != 0',
@@ -20,77 +19,44 @@ export const BENCH_EXPRESSIONS = [
   'vlan and ip',
 ];
 
-export interface FilterBenchResult {
-  expression: string;
-  meshtapMs: number;
-  tcpdumpMs: number;
-  /** meshtap time / tcpdump time (goal: <= 1.5). */
-  ratio: number;
-  meshtapPackets: number;
-  /** The predicate alone over the records held in memory (no I/O): what the filter itself costs. */
-  predicateMs: number;
-}
-
-function predicateOnly(records: PacketRecord[], expr: string): number {
-  const matches = createFilterMatcher(expr);
-  const t = performance.now();
-  let n = 0;
-  for (const r of records) if (matches(r)) n++;
-  return n >= 0 ? performance.now() - t : 0;
-}
-
-async function meshtapFilter(input: string, output: string, expr: string): Promise<number> {
+/** The predicate alone, timed around its calls while the capture streams past: what filtering itself costs. */
+async function predicateSeconds(
+  input: string,
+  expression: string,
+): Promise<{ seconds: number; matched: number }> {
+  const matches = createFilterMatcher(expression);
   const reader = await openCapture(input);
-  const writer = createCaptureWriter(output, { format: 'pcap', interfaces: [...reader.interfaces] });
-  const matches = createFilterMatcher(expr);
+  let seconds = 0;
+  let matched = 0;
   for await (const batch of reader.batches()) {
-    for (const record of batch) if (matches(record)) writer.write(record);
-    await writer.flush();
+    const t = performance.now();
+    for (const record of batch) if (matches(record)) matched++;
+    seconds += (performance.now() - t) / 1000;
   }
-  await writer.close();
-  await reader.close();
-  return writer.packetsWritten;
+  return { seconds, matched };
 }
 
-function tcpdumpFilter(input: string, output: string, expr: string): void {
-  const r = spawnSync('tcpdump', ['-r', input, '-w', output, '--', expr], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tcpdump failed: ${r.stderr}`);
-}
-
-/** Times both tools on each expression (best of `rounds`) and prints the ratios. */
-export async function benchFilter(bigCapturePath: string, rounds = 3): Promise<FilterBenchResult[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'meshtap-bench-filter-'));
-  const results: FilterBenchResult[] = [];
-  const inMemory = readCaptureBuffer(readFileSync(bigCapturePath)).records;
-  try {
-    for (const expression of BENCH_EXPRESSIONS) {
-      let meshtapMs = Infinity;
-      let tcpdumpMs = Infinity;
-      let meshtapPackets = 0;
-      for (let i = 0; i < rounds; i++) {
-        let t = performance.now();
-        meshtapPackets = await meshtapFilter(bigCapturePath, join(dir, 'meshtap.pcap'), expression);
-        meshtapMs = Math.min(meshtapMs, performance.now() - t);
-        t = performance.now();
-        tcpdumpFilter(bigCapturePath, join(dir, 'tcpdump.pcap'), expression);
-        tcpdumpMs = Math.min(tcpdumpMs, performance.now() - t);
-      }
-      const predicateMs = predicateOnly(inMemory, expression);
-      const r = {
-        expression,
-        meshtapMs,
-        tcpdumpMs,
-        ratio: meshtapMs / tcpdumpMs,
-        meshtapPackets,
-        predicateMs,
-      };
-      results.push(r);
-      console.log(
-        `${expression.padEnd(42)} meshtap ${meshtapMs.toFixed(0).padStart(6)} ms  tcpdump ${tcpdumpMs.toFixed(0).padStart(6)} ms  ratio ${r.ratio.toFixed(2)}  (predicate alone ${predicateMs.toFixed(0)} ms)`,
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+export async function benchFilter(ctx: BenchContext): Promise<void> {
+  const ours = join(ctx.outDir, 'filter-meshtap.pcap');
+  const theirs = join(ctx.outDir, 'filter-tcpdump.pcap');
+  console.log(`\n## filter (best of ${BENCH_ROUNDS} interleaved rounds)`);
+  console.log(
+    '| expression | packets | tcpdump wall s | meshtap wall s | wall ratio | tcpdump CPU s | meshtap CPU s | CPU ratio | predicate alone s | same records |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const expression of BENCH_EXPRESSIONS) {
+    const [tcpdump, meshtap] = await bestOf([
+      { label: 'tcpdump', cmd: 'tcpdump', args: ['-r', ctx.bigCapture, '-w', theirs, '--', expression] },
+      {
+        label: 'meshtap',
+        cmd: process.execPath,
+        args: [ctx.meshtapBin, 'read', ctx.bigCapture, '-f', expression, '-w', ours],
+      },
+    ]);
+    const predicate = await predicateSeconds(ctx.bigCapture, expression);
+    console.log(
+      `| \`${expression}\` | ${predicate.matched} | ${tcpdump.seconds.toFixed(2)} | ${meshtap.seconds.toFixed(2)} | ${ratio(meshtap.seconds, tcpdump.seconds)} | ${tcpdump.cpuSeconds.toFixed(2)} | ${meshtap.cpuSeconds.toFixed(2)} | ${ratio(meshtap.cpuSeconds, tcpdump.cpuSeconds)} | ${predicate.seconds.toFixed(2)} | ${sameFile(theirs, ours) ? 'yes' : 'NO'} |`,
+    );
   }
-  return results;
+  console.log('goal: meshtap within 1.5x of tcpdump');
 }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ratio, timeCommand } from './lib/measure.js';
+import { BENCH_ROUNDS, bestOf, ratio, sameFile } from './lib/measure.js';
 
 export interface BenchContext {
   bigCapture: string;
@@ -16,24 +16,25 @@ export interface BenchContext {
 export async function benchRead(ctx: BenchContext): Promise<void> {
   const bytes = statSync(ctx.bigCapture).size;
   const node = process.execPath;
-  const cat = await timeCommand('cat > /dev/null', 'cat', [ctx.bigCapture], '/dev/null');
-  const tcpdump = await timeCommand('tcpdump -r -w', 'tcpdump', [
-    '-r',
-    ctx.bigCapture,
-    '-w',
-    join(ctx.outDir, 'tcpdump.pcap'),
+  const [cat, tcpdump, rewrite, decode] = await bestOf([
+    { label: 'cat > /dev/null', cmd: 'cat', args: [ctx.bigCapture], stdoutTo: '/dev/null' },
+    {
+      label: 'tcpdump -r -w',
+      cmd: 'tcpdump',
+      args: ['-r', ctx.bigCapture, '-w', join(ctx.outDir, 'tcpdump.pcap')],
+    },
+    {
+      label: 'meshtap read -w',
+      cmd: node,
+      args: [ctx.meshtapBin, 'read', ctx.bigCapture, '-w', join(ctx.outDir, 'meshtap.pcap')],
+    },
+    { label: 'meshtap read -q', cmd: node, args: [ctx.meshtapBin, 'read', ctx.bigCapture, '-q'] },
   ]);
-  const rewrite = await timeCommand('meshtap read -w', node, [
-    ctx.meshtapBin,
-    'read',
-    ctx.bigCapture,
-    '-w',
-    join(ctx.outDir, 'meshtap.pcap'),
-  ]);
-  const decode = await timeCommand('meshtap read -q', node, [ctx.meshtapBin, 'read', ctx.bigCapture, '-q']);
   const packets = Number(/^(\d+) packets$/m.exec(decode.stdout)?.[1] ?? NaN);
 
-  console.log(`\n## read (${(bytes / 1e9).toFixed(2)} GB, ${packets} packets)`);
+  console.log(
+    `\n## read (${(bytes / 1e9).toFixed(2)} GB, ${packets} packets; best of ${BENCH_ROUNDS} interleaved rounds)`,
+  );
   console.log(`| run | wall s | CPU s | rate (wall) | rate (per CPU second) | peak RSS |`);
   console.log(`|---|---|---|---|---|---|`);
   for (const t of [cat, tcpdump, rewrite]) {
@@ -46,6 +47,9 @@ export async function benchRead(ctx: BenchContext): Promise<void> {
   );
   console.log(
     `rewrite: meshtap/tcpdump = ${ratio(rewrite.seconds, tcpdump.seconds)} wall, ${ratio(rewrite.cpuSeconds, tcpdump.cpuSeconds)} CPU (goal ≤ 1.5x)`,
+  );
+  console.log(
+    `rewrite output identical to tcpdump's: ${sameFile(join(ctx.outDir, 'tcpdump.pcap'), join(ctx.outDir, 'meshtap.pcap'))}`,
   );
   console.log(
     `decode: ${mpps(packets, decode.cpuSeconds)} per CPU second (goal ≥ 1.5 Mpps per core); meshtap/cat wall = ${ratio(decode.seconds, cat.seconds)}`,

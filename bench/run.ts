@@ -17,7 +17,7 @@ const outDir = join(root, 'bench', 'out');
 const corpus = process.env.MESHTAP_CORPUS ?? resolve(root, '..', 'shared', 'corpus');
 const BENCHES: Record<string, (ctx: Parameters<typeof benchRead>[0]) => Promise<unknown>> = {
   read: benchRead,
-  filter: (ctx) => benchFilter(ctx.bigCapture),
+  filter: benchFilter,
   entries: benchEntries,
   query: async (ctx) => (await import('./query.js')).benchQuery(ctx),
   mirror: async (ctx) => (await import('./mirror.js')).benchMirror(ctx),

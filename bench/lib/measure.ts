@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { openSync, closeSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,42 @@ export async function timeCommand(
   return { label, seconds, cpuSeconds: user + system, peakRssMb: Math.round(rssKb / 1024), stdout, stderr };
 }
 
+export interface CommandSpec {
+  label: string;
+  cmd: string;
+  args: string[];
+  stdoutTo?: string;
+}
+
+/** Rounds of every comparison: BENCH_ROUNDS, 3 by default. */
+export const BENCH_ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+/**
+ * Runs the commands `rounds` times, interleaved (a, b, c, a, b, c, ...), and keeps each
+ * command's best wall time and best CPU time. On a shared VM the same command varies several
+ * times over from run to run (CPU steal, memory stalls); interleaving lets a slow spell hit
+ * every command alike, and the best of each is the figure least disturbed by others.
+ */
+export async function bestOf(commands: CommandSpec[], rounds = BENCH_ROUNDS): Promise<Timing[]> {
+  const best: Array<Timing | null> = commands.map(() => null);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of commands.entries()) {
+      const t = await timeCommand(c.label, c.cmd, c.args, c.stdoutTo);
+      const kept = best[i];
+      best[i] =
+        kept === null
+          ? t
+          : {
+              ...t,
+              seconds: Math.min(kept.seconds, t.seconds),
+              cpuSeconds: Math.min(kept.cpuSeconds, t.cpuSeconds),
+              peakRssMb: Math.max(kept.peakRssMb, t.peakRssMb),
+            };
+    }
+  }
+  return best.map((t) => t!);
+}
+
 /** The last line GNU time wrote: "user system maxrss-kB" (earlier lines say how the command ended). */
 function readUsage(path: string): number[] {
   const lines = readFileSync(path, 'utf8').trim().split('\n');
@@ -59,4 +95,9 @@ function readUsage(path: string): number[] {
 
 export function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(2)}x`;
+}
+
+/** Whether two files hold the same bytes (cmp), past `skip` leading bytes (a file header). */
+export function sameFile(a: string, b: string, skip = 0): boolean {
+  return spawnSync('cmp', ['-s', '-i', String(skip), a, b]).status === 0;
 }

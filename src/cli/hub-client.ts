@@ -7,7 +7,7 @@ import { MeshtapError } from '../util/errors.js';
 
 export const DEFAULT_HUB_URL = 'http://127.0.0.1:8898';
 
-import { defaultDataDir } from '../store/layout.js';
+import { defaultDataDir } from '../store/data-dir.js';
 
 export { defaultDataDir };
 

@@ -14,6 +14,9 @@ export interface NodeCounters {
 
 export const ERROR_DROP = 'error-drop';
 
+/** Drop reasons are a node's fixed set; a node inventing more than this is not cached past it. */
+const MAX_NAMED_REASONS = 64;
+
 interface NodeSlot {
   readonly node: GraphNode;
   readonly next: number[];
@@ -32,10 +35,24 @@ class ErrorDropNode implements GraphNode {
   readonly reasons = new Map<string, number>();
 
   process(frame: readonly GraphPacket[]): void {
+    // Drops come in runs of one reason (a filter dropping most of a vector): one count per run.
+    let reason: string | null = null;
+    let run = 0;
     for (const pkt of frame) {
-      const reason = pkt.dropReason ?? 'unknown';
-      this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+      const next = pkt.dropReason ?? 'unknown';
+      if (next === reason) {
+        run++;
+        continue;
+      }
+      if (reason !== null) this.count(reason, run);
+      reason = next;
+      run = 1;
     }
+    if (reason !== null) this.count(reason, run);
+  }
+
+  private count(reason: string, n: number): void {
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
   }
 
   traceLines(pkt: GraphPacket): string[] {
@@ -166,10 +183,18 @@ export class Graph {
   }
 
   private outputFor(slot: NodeSlot): NodeOutput {
+    // Each reason's "node: reason" string is built once: error-drop counts by it, and one
+    // string per dropped packet (hashed again for every count) cost more than the drop itself.
+    const named = new Map<string, string>();
     return {
       enqueue: (nextIndex, pkt) => this.enqueueAt(slot.next[nextIndex], pkt),
       drop: (pkt, reason) => {
-        pkt.dropReason = `${slot.node.name}: ${reason}`;
+        let full = named.get(reason);
+        if (full === undefined) {
+          full = `${slot.node.name}: ${reason}`;
+          if (named.size < MAX_NAMED_REASONS) named.set(reason, full);
+        }
+        pkt.dropReason = full;
         this.enqueueAt(this.dropSlot, pkt);
       },
     };

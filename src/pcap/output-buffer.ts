@@ -2,19 +2,32 @@ import { captureError, CAPTURE_ERROR_CODES as E } from './codes.js';
 import { IO_CHUNK_BYTES } from './limits.js';
 import type { CaptureFileError } from '../util/errors.js';
 
+/** Buffers kept for reuse: enough for the writes a drained file stream has in flight. */
+const SPARE_BUFFERS = 2;
+
 /**
- * Collects encoded bytes in ~1 MiB buffers and hands each full one to the destination
- * stream in a single write. A handed-off buffer belongs to the stream, so a fresh one is
- * allocated after it. flush() waits for the stream to drain: that is how the
- * synchronous write() path gets backpressure.
+ * Collects encoded bytes in ~1 MiB buffers. Each hand-off (a full buffer, or flush() once a
+ * vector is encoded) writes the bytes gathered since the last one as a view into the buffer,
+ * without copying, and encoding goes on after them in the same buffer: a handed-off range is
+ * never written again. A full buffer is replaced. For a file stream we created, the
+ * replacement is an earlier buffer whose writes have all completed (the file has those
+ * bytes): fresh memory costs a page fault per 4 KiB, on a VM a large part of what writing a
+ * capture costs. A caller's stream may keep its chunks after their write callbacks (a
+ * PassThrough does), so its buffers are never reused. flush() waits for the stream to
+ * drain: that is how the synchronous write() path gets backpressure.
  */
 export class OutputBuffer {
   bytes: Uint8Array = new Uint8Array(IO_CHUNK_BYTES);
   view: DataView = new DataView(this.bytes.buffer);
   used = 0;
+  /** Where the bytes not yet handed to the stream start. */
+  private start = 0;
   private error: CaptureFileError | null = null;
   private opened: boolean;
   private needsDrain = false;
+  /** Writes still in flight per buffer; a replaced buffer with none left is free for reuse. */
+  private readonly inFlight = new Map<Uint8Array, number>();
+  private readonly free: Uint8Array[] = [];
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
@@ -29,14 +42,11 @@ export class OutputBuffer {
     });
   }
 
-  /** Makes room for `count` more bytes at `used`, passing the full buffer on first. */
+  /** Makes room for `count` more bytes at `used`, passing what is gathered on and taking a new buffer if needed. */
   reserve(count: number): void {
     if (this.used + count <= this.bytes.length) return;
     this.handOff();
-    if (count > this.bytes.length) {
-      this.bytes = new Uint8Array(count);
-      this.view = new DataView(this.bytes.buffer);
-    }
+    this.replace(count);
   }
 
   async flush(): Promise<void> {
@@ -59,18 +69,43 @@ export class OutputBuffer {
   }
 
   private handOff(): void {
-    if (this.used === 0) return;
-    // A nearly full buffer is given away whole; a small flush is copied so the 1 MiB buffer
-    // is not replaced on every flush() (callers flush once per batch).
-    const full =
-      this.used >= this.bytes.length / 2 ? this.bytes.subarray(0, this.used) : this.bytes.slice(0, this.used);
-    if (full.buffer === this.bytes.buffer) {
-      this.bytes = new Uint8Array(IO_CHUNK_BYTES);
-      this.view = new DataView(this.bytes.buffer);
-    }
-    this.used = 0;
+    if (this.used === this.start) return;
+    const chunk = this.bytes.subarray(this.start, this.used);
+    this.start = this.used;
     if (this.error) return;
-    if (!this.stream.write(full)) this.needsDrain = true;
+    let done: (() => void) | undefined;
+    if (this.ownsStream) {
+      const bytes = this.bytes;
+      this.inFlight.set(bytes, (this.inFlight.get(bytes) ?? 0) + 1);
+      done = () => this.written(bytes);
+    }
+    if (!this.stream.write(chunk, done)) this.needsDrain = true;
+  }
+
+  /** Moves encoding to a buffer with room for `count` bytes: a free one of ours, else a new one. */
+  private replace(count: number): void {
+    const old = this.bytes;
+    const reused = count <= IO_CHUNK_BYTES ? this.free.pop() : undefined;
+    this.bytes = reused ?? new Uint8Array(Math.max(count, IO_CHUNK_BYTES));
+    this.view = new DataView(this.bytes.buffer);
+    this.used = 0;
+    this.start = 0;
+    if (this.ownsStream && old.length === IO_CHUNK_BYTES && !this.inFlight.has(old)) this.keep(old);
+  }
+
+  private written(bytes: Uint8Array): void {
+    const left = (this.inFlight.get(bytes) ?? 1) - 1;
+    if (left > 0) {
+      this.inFlight.set(bytes, left);
+      return;
+    }
+    this.inFlight.delete(bytes);
+    // The buffer still being filled is not free, whatever its earlier writes did.
+    if (bytes !== this.bytes && bytes.length === IO_CHUNK_BYTES) this.keep(bytes);
+  }
+
+  private keep(bytes: Uint8Array): void {
+    if (this.free.length < SPARE_BUFFERS) this.free.push(bytes);
   }
 
   private drained(): Promise<void> {

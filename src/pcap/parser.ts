@@ -5,6 +5,9 @@ import type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js'
 export interface ByteWindow {
   bytes: Uint8Array;
   view: DataView;
+  /** bytes.buffer and bytes.byteOffset, read once: each read of them is a call into the runtime. */
+  buffer: ArrayBufferLike;
+  byteOffset: number;
   base: number;
 }
 
@@ -48,5 +51,15 @@ export function detectFormat(view: DataView, pos: number, end: number): CaptureF
 }
 
 export function windowOf(bytes: Uint8Array, base: number): ByteWindow {
-  return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), base };
+  const { buffer, byteOffset } = bytes;
+  return { bytes, view: new DataView(buffer, byteOffset, bytes.byteLength), buffer, byteOffset, base };
+}
+
+/**
+ * A record's bytes [start, end) of the window, as a view. Made with the Uint8Array
+ * constructor rather than subarray(), which looks up a species constructor on every call:
+ * one view per packet, half the cost, and always a plain Uint8Array.
+ */
+export function recordView(win: ByteWindow, start: number, end: number): Uint8Array {
+  return new Uint8Array(win.buffer, win.byteOffset + start, end - start);
 }

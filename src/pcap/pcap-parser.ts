@@ -1,7 +1,7 @@
 import type { CaptureFileError } from '../util/errors.js';
 import { CAPTURE_ERROR_CODES as E, captureError } from './codes.js';
 import { MAX_RECORD_BYTES } from './limits.js';
-import { PCAP_MAGIC_NS, type ByteWindow, type FormatParser, type NameRecord } from './parser.js';
+import { PCAP_MAGIC_NS, recordView, type ByteWindow, type FormatParser, type NameRecord } from './parser.js';
 import type { CaptureInterface, PacketRecord } from './record.js';
 
 const FILE_HEADER_BYTES = 24;
@@ -88,7 +88,7 @@ export class PcapParser implements FormatParser {
   }
 
   private readRecords(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number {
-    const { view, bytes } = win;
+    const view = win.view;
     const le = this.littleEndian;
     while (out.length < max) {
       if (end - pos < RECORD_HEADER_BYTES) {
@@ -109,20 +109,21 @@ export class PcapParser implements FormatParser {
         this.needed = size;
         return pos;
       }
-      out.push(this.makeRecord(view, bytes, pos, caplen));
+      out.push(this.makeRecord(win, pos, caplen));
       pos += size;
     }
     return pos;
   }
 
-  private makeRecord(view: DataView, bytes: Uint8Array, pos: number, caplen: number): PacketRecord {
+  private makeRecord(win: ByteWindow, pos: number, caplen: number): PacketRecord {
+    const view = win.view;
     const le = this.littleEndian;
     // Out-of-range fractions (tcpdump's timestamp_invalid_nano.pcap) carry into the seconds, keeping the instant exact.
     const fraction = view.getUint32(pos + 4, le);
     const carry = fraction >= this.fractionPerSec ? Math.floor(fraction / this.fractionPerSec) : 0;
     const start = pos + RECORD_HEADER_BYTES;
     return {
-      data: bytes.subarray(start, start + caplen),
+      data: recordView(win, start, start + caplen),
       origLen: view.getUint32(pos + 12, le),
       tsSec: view.getUint32(pos, le) + carry,
       tsNsec: (fraction - carry * this.fractionPerSec) * this.fractionToNs,

@@ -1,7 +1,13 @@
 import type { CaptureFileError } from '../util/errors.js';
 import { CAPTURE_ERROR_CODES as E, captureError, type CaptureErrorCode } from './codes.js';
 import { MAX_BLOCK_BYTES, MAX_RECORD_BYTES } from './limits.js';
-import { PCAPNG_SHB_TYPE, type ByteWindow, type FormatParser, type NameRecord } from './parser.js';
+import {
+  PCAPNG_SHB_TYPE,
+  recordView,
+  type ByteWindow,
+  type FormatParser,
+  type NameRecord,
+} from './parser.js';
 import { readNameRecords } from './pcapng-names.js';
 import { readPacketOptions, readInterfaceOptions, validateOptions } from './pcapng-block-options.js';
 import type { CaptureInterface, PacketRecord } from './record.js';
@@ -193,7 +199,7 @@ export class PcapngParser implements FormatParser {
       this.time,
     );
     const record: PacketRecord = {
-      data: win.bytes.subarray(pos + 28, dataEnd),
+      data: recordView(win, pos + 28, dataEnd),
       origLen: view.getUint32(pos + 24, le),
       tsSec: this.time.sec + this.interfaces[interfaceId].tsOffsetSec,
       tsNsec: this.time.nsec,
@@ -223,7 +229,7 @@ export class PcapngParser implements FormatParser {
     if (caplen > length - MIN_SPB)
       return this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, 'packet exceeds block', win, pos + 4);
     out.push({
-      data: win.bytes.subarray(pos + 12, pos + 12 + caplen),
+      data: recordView(win, pos + 12, pos + 12 + caplen),
       origLen,
       tsSec: 0,
       tsNsec: 0,

@@ -1,6 +1,7 @@
+import { openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { CaptureFileError } from '../util/errors.js';
-import { FileSource, StreamSource, type ByteSource } from './byte-source.js';
+import { BlockingFileSource, FileSource, StreamSource, type ByteSource } from './byte-source.js';
 import { CAPTURE_ERROR_CODES as E, captureError } from './codes.js';
 import { DEFAULT_BATCH_SIZE, IO_CHUNK_BYTES } from './limits.js';
 import { detectFormat, windowOf, type ByteWindow, type FormatParser, type NameRecord } from './parser.js';
@@ -151,6 +152,8 @@ class StreamCaptureReader implements CaptureReader {
 
 export interface OpenOptions {
   batchSize?: number;
+  /** Read a file path with blocking reads (command-line runs; see BlockingFileSource). */
+  blockingReads?: boolean;
 }
 
 /** Opens a capture file, '-' (stdin) or a readable stream. Never rejects: failures give a reader with `error` set. */
@@ -164,7 +167,9 @@ export async function openCapture(
   else if (source === '-') byteSource = new StreamSource(process.stdin);
   else {
     try {
-      byteSource = new FileSource(await open(source, 'r'));
+      byteSource = opts.blockingReads
+        ? new BlockingFileSource(openSync(source, 'r'))
+        : new FileSource(await open(source, 'r'));
     } catch (err) {
       const error = captureError(
         E.CAPTURE_OPEN_FAILED,

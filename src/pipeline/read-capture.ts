@@ -57,7 +57,9 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
     writer,
     out: textOut,
   });
-  const graph = buildReadGraph({ filter: opts.filter, consumer: printer });
+  // Packets are decoded only when something looks at their layers: printing, JSON, traces.
+  const decode = opts.write === undefined || opts.traces.length > 0;
+  const graph = buildReadGraph({ filter: opts.filter, consumer: printer, decode });
   armTraces(graph, opts.traces);
 
   try {
@@ -92,8 +94,11 @@ function openWriter(
   });
 }
 
-/** Opens a capture path ('-' is standard input), or passes an already-open reader through. */
+/**
+ * Opens a capture path ('-' is standard input), or passes an already-open reader through.
+ * The read and entries pipelines are command-line runs, so a file is read with blocking reads.
+ */
 export function openSource(source: string | CaptureReader): Promise<CaptureReader> {
   if (typeof source !== 'string') return Promise.resolve(source);
-  return openCapture(source === '-' ? process.stdin : source);
+  return openCapture(source === '-' ? process.stdin : source, { blockingReads: true });
 }

@@ -25,16 +25,19 @@ interface CaptureGraphOptions {
   tail: GraphNode[];
 }
 
+/** pcap-input → [pcap-filter] → `next`. */
+function inputNodes(filter: string | undefined, next: string): GraphNode[] {
+  if (filter === undefined) return [new CaptureInputNode(CAPTURE_INPUT, next)];
+  const matches = createFilterMatcher(filter);
+  return [
+    new CaptureInputNode(CAPTURE_INPUT, 'pcap-filter'),
+    new FilterNode('pcap-filter', next, (pkt) => matches(pkt), filter),
+  ];
+}
+
 /** pcap-input → [pcap-filter] → link-input → decode nodes (+ IP reassembly) → the tail. */
 function buildCaptureGraph(opts: CaptureGraphOptions): Graph {
-  const nodes: GraphNode[] = [];
-  if (opts.filter !== undefined) {
-    const matches = createFilterMatcher(opts.filter);
-    nodes.push(new CaptureInputNode(CAPTURE_INPUT, 'pcap-filter'));
-    nodes.push(new FilterNode('pcap-filter', 'link-input', (pkt) => matches(pkt), opts.filter));
-  } else {
-    nodes.push(new CaptureInputNode(CAPTURE_INPUT, 'link-input'));
-  }
+  const nodes: GraphNode[] = inputNodes(opts.filter, 'link-input');
   nodes.push(
     ...buildDecodeNodes({
       registry: defaultRegistry,
@@ -50,9 +53,14 @@ function buildCaptureGraph(opts: CaptureGraphOptions): Graph {
   return new Graph(nodes);
 }
 
-/** The graph of `meshtap read`: decoded packets end at packet-output. */
-export function buildReadGraph(opts: { filter?: string; consumer: PacketConsumer }): Graph {
+/**
+ * The graph of `meshtap read`: decoded packets end at packet-output. Without `decode` the
+ * packets go from the input (and filter) straight to packet-output: rewriting a capture
+ * needs only its records, and the filter reads the raw bytes itself, as tcpdump -w does.
+ */
+export function buildReadGraph(opts: { filter?: string; consumer: PacketConsumer; decode: boolean }): Graph {
   const output = new PacketOutputNode(opts.consumer);
+  if (!opts.decode) return new Graph([...inputNodes(opts.filter, output.name), output]);
   return buildCaptureGraph({ filter: opts.filter, doneNode: output.name, tail: [output] });
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { homedir, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { NAME_HISTORY_FILE } from '../resolve/history.js';
 import { MeshtapError } from '../util/errors.js';
@@ -27,11 +27,6 @@ export const STORE_ERROR_CODES = {
 
 const MAX_NODE_CHARS = 63;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-/** The data directory: $MESHTAP_DATA, else ~/.local/share/meshtap. */
-export function defaultDataDir(): string {
-  return process.env.MESHTAP_DATA ?? join(homedir(), '.meshtap');
-}
 
 /** A node name made safe for file names: letters, digits, `_ . -` only, at most 63 characters. */
 export function safeNodeName(node: string = hostname()): string {

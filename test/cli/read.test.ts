@@ -129,6 +129,28 @@ describe('meshtap read', () => {
     assert.match(r.stdout, /^tcp-input\s+active\s+\d+\s+11\s/m);
   });
 
+  test('-w without --trace skips decoding; with --trace it decodes', () => {
+    const out = join(work, 'filtered.pcap');
+    const plain = meshtap(['read', DNS_TCP, '-f', 'tcp[tcpflags] & tcp-push != 0', '-w', out, '--stats']);
+    assert.equal(plain.status, 0, plain.stderr);
+    const nodes = [...plain.stdout.matchAll(/^(\S+)\s+(?:polling|active)\s/gm)].map((m) => m[1]);
+    assert.deepEqual(nodes.sort(), ['error-drop', 'packet-output', 'pcap-filter', 'pcap-input']);
+    const reference = join(work, 'filtered-tcpdump.pcap');
+    runTool('tcpdump', ['-r', DNS_TCP, '-w', reference, 'tcp[tcpflags] & tcp-push != 0']);
+    assert.equal(tsharkFrames(out), tsharkFrames(reference));
+    const traced = meshtap([
+      'read',
+      DNS_TCP,
+      '-w',
+      join(work, 'traced.pcap'),
+      '--trace',
+      'tcp-input:1',
+      '--stats',
+    ]);
+    assert.equal(traced.status, 0, traced.stderr);
+    assert.match(traced.stdout, /^tcp-input\s+active\s+\d+\s+11\s/m);
+  });
+
   test('usage errors exit 2 with a stable code', () => {
     const cases: Array<[string[], string]> = [
       [['read', DNS_TCP, '-c', 'many'], 'CLI_BAD_NUMBER'],

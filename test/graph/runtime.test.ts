@@ -63,6 +63,33 @@ describe('graph runtime', () => {
     assert.equal(even.flushes, 2, 'endOfVector runs once per injected vector');
   });
 
+  test('error-drop counts every reason of every node, however the drops interleave', () => {
+    /** Drops bytes 0 and 255 with two reasons, passes the rest on to `classify`. */
+    const screen: GraphNode = {
+      name: 'screen',
+      nextNodes: ['classify'],
+      process(frame, out) {
+        for (const pkt of frame) {
+          if (pkt.data[0] === 255) out.drop(pkt, 'all ones');
+          else if (pkt.data[0] === 254) out.drop(pkt, 'zero byte');
+          else out.enqueue(0, pkt);
+        }
+      },
+    };
+    const graph = new Graph([screen, new Classify(), new Sink('even'), new Sink('odd')]);
+    const firstBytes = [255, 255, 0, 254, 255, 0, 0, 3, 254, 254, 255];
+    graph.inject(
+      'screen',
+      firstBytes.map((b, i) => packet(i, b)),
+    );
+    graph.inject('screen', [packet(11, 0), packet(12, 255)]);
+    assert.deepEqual(Object.fromEntries(graph.errors), {
+      'screen: all ones': 5,
+      'screen: zero byte': 3,
+      'classify: zero byte': 4,
+    });
+  });
+
   test('rejects unknown next nodes and duplicate names with stable codes', () => {
     const broken: GraphNode = { name: 'a', nextNodes: ['missing'], process: () => undefined };
     assert.throws(() => new Graph([broken]), { code: 'GRAPH_UNKNOWN_NODE' });

@@ -11,12 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { openCapture, type PacketRecord } from '../../src/pcap/index.js';
 import { VxlanReceiver, type VxlanReceiverCounters } from '../../src/mirror/vxlan-receiver.js';
-import {
-  parseListen,
-  registerMirrorReceiveCommand,
-  runMirrorReceive,
-  type MirrorReceiveOptions,
-} from '../../src/cli/mirror-receive.js';
+import { parseListen, registerMirrorReceiveCommand } from '../../src/cli/mirror-receive.js';
+import { runMirrorReceive, type MirrorReceiveOptions } from '../../src/mirror/receive-run.js';
 import { runEntriesPipeline } from '../../src/pipeline/entries-run.js';
 import { MeshtapError } from '../../src/util/errors.js';
 import { corpusPcap } from '../helpers/corpus.js';

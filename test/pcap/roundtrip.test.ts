@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
 import { tryTool } from '../helpers/tools.js';
 import {
@@ -151,6 +152,51 @@ describe('round trip through the writers', () => {
     const b = readFileSync(out);
     assert.equal(b.length, a.length);
     assert.deepEqual(b.subarray(24), a.subarray(24));
+  });
+
+  test('a capture of many output buffers is rewritten byte for byte, with blocking and with async reads', async () => {
+    // ~6 MiB of records (the corpus file's, repeated) crosses the 1 MiB read window and the
+    // writer's reused output buffers many times, at every alignment the record sizes give.
+    const original = readFileSync(corpusPcap('pcapplusplus__sll.pcap'));
+    const records = original.subarray(24);
+    const copies = Math.ceil((6 << 20) / records.length);
+    const big = Buffer.concat([original.subarray(0, 24), ...Array<Buffer>(copies).fill(records)]);
+    const input = join(outDir, 'many-buffers.pcap');
+    writeFileSync(input, big);
+    for (const blockingReads of [true, false]) {
+      const out = join(outDir, `many-buffers-${blockingReads}.pcap`);
+      const reader = await openCapture(input, { blockingReads });
+      const writer = createCaptureWriter(out, { format: 'pcap', interfaces: [...reader.interfaces] });
+      for await (const batch of reader.batches()) {
+        for (const r of batch) writer.write(r);
+        await writer.flush();
+      }
+      await writer.close();
+      assert.equal(reader.error, null);
+      const written = readFileSync(out);
+      assert.equal(written.length, big.length, `blocking reads: ${blockingReads}`);
+      assert.ok(written.subarray(24).equals(big.subarray(24)), `blocking reads: ${blockingReads}`);
+    }
+    // A caller's stream may keep the chunks it was given (a PassThrough nobody reads yet):
+    // they must still hold their bytes at the end.
+    const kept: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => kept.push(chunk));
+    const reader = await openCapture(input);
+    const writer = createCaptureWriter(sink, { format: 'pcap', interfaces: [...reader.interfaces] });
+    for await (const batch of reader.batches()) {
+      for (const r of batch) writer.write(r);
+      await writer.flush();
+    }
+    await writer.close();
+    assert.ok(Buffer.concat(kept).subarray(24).equals(big.subarray(24)));
+  });
+
+  test('blocking reads report an unreadable path and a failed read with the usual codes', async () => {
+    const missing = await openCapture(join(outDir, 'no-such.pcap'), { blockingReads: true });
+    assert.equal(missing.error?.code, E.CAPTURE_OPEN_FAILED);
+    const directory = await openCapture(outDir, { blockingReads: true });
+    assert.equal(directory.error?.code, E.CAPTURE_IO_ERROR);
   });
 
   test('formatForPath goes by extension, pcap by default', () => {
