@@ -43,13 +43,32 @@ const C = TASK_SPEC_CODES;
 
 const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Letters, digits and a few punctuation marks; the name must not start with a dot (no hidden files, no `..`). */
-const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*\.(pcap|pcapng)$/;
+const SAVE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+
+/** How the name of a file the hub saves for a user is checked: the field, the error code, the endings. */
+export interface SaveNameRule {
+  field: string;
+  code: string;
+  /** The endings the name may have, dot included (`.pcap`). */
+  extensions: readonly string[];
+  maxLength: number;
+  /** Shown when the name is missing. */
+  example: string;
+}
+
+const TASK_FILE_NAME: SaveNameRule = {
+  field: 'fileName',
+  code: C.TASK_BAD_FILE_NAME,
+  extensions: ['.pcap', '.pcapng'],
+  maxLength: TASK_LIMITS.maxFileNameLength,
+  example: 'checkout-502.pcap',
+};
 
 /** Checks every field of a request; the first problem is thrown as a UsageError with a stable code. */
 export function validateTaskRequest(req: CaptureTaskRequest): CaptureTaskSpec {
   const target = validTarget(req.target);
   const durationSeconds = validDuration(req.durationSeconds);
-  const fileName = validFileName(req.fileName);
+  const fileName = checkSaveName(req.fileName, TASK_FILE_NAME);
   const sizeLimitBytes = validSizeLimit(req.sizeLimitBytes);
   const raw = req.tcpdumpParams ?? '';
   if (typeof raw !== 'string') throw new UsageError(C.TASK_BAD_PARAMS, 'tcpdumpParams must be a string');
@@ -83,23 +102,25 @@ function validDuration(value: unknown): number {
   return value;
 }
 
-function validFileName(value: unknown): string {
+/**
+ * A file name a user gives for the hub to save under its data directory: one plain name (no
+ * path separators, no `..`, no leading dot), bounded, with one of the rule's endings.
+ */
+export function checkSaveName(value: unknown, rule: SaveNameRule): string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new UsageError(C.TASK_BAD_FILE_NAME, 'fileName is required (e.g. checkout-502.pcap)');
+    throw new UsageError(rule.code, `${rule.field} is required (e.g. ${rule.example})`);
   }
-  if (value.length > TASK_LIMITS.maxFileNameLength) {
-    throw new UsageError(
-      C.TASK_BAD_FILE_NAME,
-      `fileName is longer than ${TASK_LIMITS.maxFileNameLength} characters`,
-    );
+  if (value.length > rule.maxLength) {
+    throw new UsageError(rule.code, `${rule.field} is longer than ${rule.maxLength} characters`);
   }
   if (value.includes('/') || value.includes('\\') || value.includes('..')) {
-    throw new UsageError(C.TASK_BAD_FILE_NAME, 'fileName must not contain path separators or ".."');
+    throw new UsageError(rule.code, `${rule.field} must not contain path separators or ".."`);
   }
-  if (!FILE_NAME.test(value)) {
+  // A leading dot is refused by SAVE_NAME, so the ending cannot be the whole name.
+  if (!SAVE_NAME.test(value) || !rule.extensions.some((ext) => value.endsWith(ext))) {
     throw new UsageError(
-      C.TASK_BAD_FILE_NAME,
-      'fileName may use letters, digits, "_", "-", "+" and "." and must end in .pcap or .pcapng',
+      rule.code,
+      `${rule.field} may use letters, digits, "_", "-", "+" and "." and must end in ${rule.extensions.join(' or ')}`,
     );
   }
   return value;

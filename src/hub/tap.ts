@@ -19,6 +19,7 @@ import { LiveFeed } from './live-feed.js';
 import type { MetricFamily } from './routes/health.js';
 import { entryRoutes } from './routes/entries.js';
 import { mirrorRoutes } from './routes/mirror.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 import type { LiveGraph } from './routes/graph.js';
 import { MirrorConfig } from '../mirror/mirror-config.js';
 import { MirrorRuntime } from '../mirror/mirror-runtime.js';
@@ -86,6 +87,7 @@ export async function startTap(opts: TapOptions): Promise<Tap> {
     routes: [
       (a) => entryRoutes(a, store, feed),
       (a) => mirrorRoutes(a, mirrorConfig, { counters: (id) => mirror?.counters(id) ?? null }),
+      (a) => snapshotRoutes(a, store),
     ],
     logger: opts.logger,
   });

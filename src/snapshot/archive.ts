@@ -1,5 +1,6 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { create, extract, list, type ReadEntry } from 'tar';
 import { MeshtapError } from '../util/errors.js';
 
@@ -37,10 +38,31 @@ const SAFE_NAME = /^[A-Za-z0-9._@+-]+$/;
 const MAX_NAME_LENGTH = 512;
 const MAX_DEPTH = 16;
 
-/** Writes a gzip-compressed tar archive of the members (files are streamed, not loaded). */
+/**
+ * Writes a gzip-compressed tar archive of the members (files are streamed, not loaded).
+ * Atomic: the archive is built under a hidden temporary name beside `outPath` and renamed onto
+ * it only when complete, so a failure leaves neither a partial file nor a clobbered old one.
+ */
 export async function writeArchive(outPath: string, members: readonly ArchiveMember[]): Promise<void> {
   for (const m of members) assertSafeName(m.name);
-  const staging = await mkdtemp(join(dirname(outPath), '.meshtap-archive-'));
+  const temp = partialPathFor(outPath);
+  try {
+    await packMembers(temp, members);
+    await rename(temp, outPath);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/** Same directory, so the final rename stays on one filesystem; bounded so it fits NAME_MAX. */
+function partialPathFor(outPath: string): string {
+  const hidden = `.${basename(outPath).slice(0, 200)}.partial-${randomBytes(6).toString('hex')}`;
+  return join(dirname(outPath), hidden);
+}
+
+async function packMembers(file: string, members: readonly ArchiveMember[]): Promise<void> {
+  const staging = await mkdtemp(join(dirname(file), '.meshtap-archive-'));
   try {
     // The staging tree mirrors the archive: small members are written, files are linked and
     // packed through the link (`follow`), so nothing large is copied twice.
@@ -51,7 +73,7 @@ export async function writeArchive(outPath: string, members: readonly ArchiveMem
       else await writeFile(target, m.data);
     }
     const tops = [...new Set(members.map((m) => m.name.split('/')[0]))].sort();
-    await create({ gzip: true, file: outPath, cwd: staging, follow: true, portable: true }, tops);
+    await create({ gzip: true, file, cwd: staging, follow: true, portable: true }, tops);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -126,6 +126,42 @@ describe('snapshot archives', () => {
     });
   }
 
+  describe('atomic writes', () => {
+    const missing = (work: string) => ({ name: 'gone.pcap', path: join(work, 'vanished.pcap') });
+
+    test('a failed write rejects and leaves neither the archive nor a temporary file', async () => {
+      const work = mkdtempSync(join(dir, 'atomic-'));
+      const out = join(work, 'F.tar.gz');
+      await assert.rejects(writeArchive(out, [{ name: 'manifest.json', data: '{}' }, missing(work)]));
+      assert.deepEqual(readdirSync(work), [], 'directory left empty');
+    });
+
+    test('a failed write leaves an existing archive byte-identical', async () => {
+      const work = mkdtempSync(join(dir, 'atomic-'));
+      const out = join(work, 'F.tar.gz');
+      const before = Buffer.from('an earlier archive, which must survive');
+      writeFileSync(out, before);
+      await assert.rejects(writeArchive(out, [missing(work)]));
+      assert.deepEqual(readFileSync(out), before);
+      assert.deepEqual(readdirSync(work), ['F.tar.gz'], 'no temporary file left');
+    });
+
+    test('a successful write replaces the old file with an archive GNU tar lists', async () => {
+      const work = mkdtempSync(join(dir, 'atomic-'));
+      const out = join(work, 'F.tar.gz');
+      writeFileSync(out, 'stale');
+      await writeArchive(out, [
+        { name: 'manifest.json', data: '{}' },
+        { name: 'streams/s1.pcap', data: Buffer.alloc(100, 1) },
+      ]);
+      const listed = execFileSync('tar', ['-tzf', out], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l && !l.endsWith('/'));
+      assert.deepEqual(listed.sort(), ['manifest.json', 'streams/s1.pcap']);
+      assert.deepEqual(readdirSync(work), ['F.tar.gz'], 'no temporary file left');
+    });
+  });
+
   test('member count and total size limits', async () => {
     const out = join(dir, 'many.tar.gz');
     await writeArchive(
