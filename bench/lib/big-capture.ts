@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCaptureBuffer, createCaptureWriter } from '../../src/pcap/index.js';
+import { copyRecord, readCaptureBuffer, createCaptureWriter } from '../../src/pcap/index.js';
 import type { PacketRecord } from '../../src/pcap/record.js';
 
 const ETHERNET = 1;
@@ -20,7 +20,7 @@ function seedRecords(pcapDir: string): PacketRecord[] {
   const out: PacketRecord[] = [];
   for (const name of SEED_FILES) {
     const { records } = readCaptureBuffer(readFileSync(join(pcapDir, name)));
-    for (const r of records) if (r.linkType === ETHERNET) out.push({ ...r, data: Uint8Array.from(r.data) });
+    for (const r of records) if (r.linkType === ETHERNET) out.push(copyRecord(r));
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { Layer, NextLayer, RegistryName } from './layer.js';
+import { registryCode, type Layer, type NextLayer, type RegistryName } from './layer.js';
 
 /**
  * Common fields of every layer class, always initialised in the same order so that each
@@ -41,5 +41,6 @@ export abstract class BaseLayer implements Layer {
 
 /** A next-layer pointer; always carries `altKey` (maybe undefined) so every instance has one shape. */
 export function nextLayer(registry: RegistryName, key: number, altKey?: number): NextLayer {
-  return { registry, key, altKey };
+  const altCode = altKey === undefined ? -1 : registryCode(registry, altKey);
+  return { registry, key, altKey, code: registryCode(registry, key), altCode };
 }

@@ -100,7 +100,8 @@ function depthLimit(offset: number, end: number): DepthLimitLayer {
 
 const linkTypeNexts = new Map<number, NextLayer>();
 
-function linkTypeNext(linkType: number): NextLayer {
+/** The next-layer pointer of a frame's link type, one shared object per link type. */
+export function linkTypeNext(linkType: number): NextLayer {
   let next = linkTypeNexts.get(linkType);
   if (next === undefined) {
     next = nextLayer('linktype', linkType);

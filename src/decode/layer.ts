@@ -16,6 +16,30 @@ export interface NextLayer {
   key: number;
   /** A second key to try when `key` is not registered (e.g. UDP source port when the destination is unknown). */
   altKey?: number;
+  /** `registry` and `key` as one number (registryCode), the key dispatch tables use. */
+  code: number;
+  /** The same for `altKey`; -1 when there is none. */
+  altCode: number;
+}
+
+/** Registry keys are 16-bit numbers (link types, ethertypes, IP protocols, ports). */
+export const MAX_REGISTRY_KEY = 0xffff;
+const REGISTRY_BASE: Record<RegistryName, number> = {
+  linktype: 0,
+  ethertype: 1 << 16,
+  ipproto: 2 << 16,
+  udpport: 3 << 16,
+  tcpport: 4 << 16,
+  sctpport: 5 << 16,
+};
+
+/**
+ * One small integer for a registry and a key. Dispatch looks up this number in one Map
+ * instead of a registry name, then a key, in two: next-layer dispatch runs once per layer
+ * of every packet.
+ */
+export function registryCode(registry: RegistryName, key: number): number {
+  return REGISTRY_BASE[registry] + key;
 }
 
 export interface Layer {

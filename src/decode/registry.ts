@@ -1,4 +1,10 @@
-import type { LayerDecoder, NextLayer, RegistryName } from './layer.js';
+import {
+  MAX_REGISTRY_KEY,
+  registryCode,
+  type LayerDecoder,
+  type NextLayer,
+  type RegistryName,
+} from './layer.js';
 
 /**
  * Next-layer dispatch tables (link type → decoder, ethertype → decoder, IP protocol →
@@ -6,20 +12,18 @@ import type { LayerDecoder, NextLayer, RegistryName } from './layer.js';
  * that no decoder imports its neighbours and new protocols plug in without growing a switch.
  */
 export class DecoderRegistry {
-  private readonly tables = new Map<RegistryName, Map<number, LayerDecoder>>();
+  /** Decoders by registryCode (registry and key in one number). */
+  private readonly decoders = new Map<number, LayerDecoder>();
 
   register(registry: RegistryName, key: number, decoder: LayerDecoder): void {
-    let table = this.tables.get(registry);
-    if (!table) {
-      table = new Map();
-      this.tables.set(registry, table);
+    if (!Number.isInteger(key) || key < 0 || key > MAX_REGISTRY_KEY) {
+      throw new RangeError(`registry key ${key} of ${registry} is not a 16-bit number`);
     }
-    table.set(key, decoder);
+    this.decoders.set(registryCode(registry, key), decoder);
   }
 
   lookup(next: NextLayer): LayerDecoder | undefined {
-    const table = this.tables.get(next.registry);
-    if (!table) return undefined;
-    return table.get(next.key) ?? (next.altKey === undefined ? undefined : table.get(next.altKey));
+    const decoders = this.decoders;
+    return decoders.get(next.code) ?? (next.altCode < 0 ? undefined : decoders.get(next.altCode));
   }
 }

@@ -21,7 +21,8 @@ export interface CompiledFilter {
   linkType: number;
   /** True when libpcap would refuse the filter as "expression rejects all packets". */
   rejectsAll: boolean;
-  match(data: Uint8Array, caplen: number, origLen: number): boolean;
+  /** `offset` is where the frame starts in `data` (0 when `data` is the frame). */
+  match(data: Uint8Array, caplen: number, origLen: number, offset?: number): boolean;
   bpf(): BpfInstruction[];
 }
 
@@ -52,29 +53,47 @@ export function validateFilter(expr: string, linkType: number): FilterError[] {
   }
 }
 
+/** Where a frame's bytes are: a range of `bytes` (a reader's window, or the frame itself at offset 0). */
+export type FrameMatcher = (
+  bytes: Uint8Array,
+  offset: number,
+  caplen: number,
+  origLen: number,
+  linkType: number,
+) => boolean;
+
 /**
- * A record predicate for captures that may mix link types (pcapng): the expression is parsed
+ * A frame predicate for captures that may mix link types (pcapng): the expression is parsed
  * once (syntax errors throw here) and compiled lazily per link type; the first link type it
  * cannot apply to throws the typed error.
  */
-export function createFilterMatcher(
-  expr: string,
-  opts: FilterOptions = {},
-): (record: PacketRecord) => boolean {
+export function createFrameMatcher(expr: string, opts: FilterOptions = {}): FrameMatcher {
   parseFilter(expr);
   const byLinkType = new Map<number, CompiledFilter['match']>();
   let lastLinkType = -1;
   let lastMatch: CompiledFilter['match'] = () => false;
-  return (record) => {
-    if (record.linkType !== lastLinkType) {
-      let match = byLinkType.get(record.linkType);
+  return (bytes, offset, caplen, origLen, linkType) => {
+    if (linkType !== lastLinkType) {
+      let match = byLinkType.get(linkType);
       if (!match) {
-        match = compileFilter(expr, record.linkType, opts).match;
-        byLinkType.set(record.linkType, match);
+        match = compileFilter(expr, linkType, opts).match;
+        byLinkType.set(linkType, match);
       }
-      lastLinkType = record.linkType;
+      lastLinkType = linkType;
       lastMatch = match;
     }
-    return lastMatch(record.data, record.data.length, record.origLen);
+    return lastMatch(bytes, caplen, origLen, offset);
+  };
+}
+
+/** createFrameMatcher for whole records (each record's `data` is its frame). */
+export function createFilterMatcher(
+  expr: string,
+  opts: FilterOptions = {},
+): (record: PacketRecord) => boolean {
+  const matches = createFrameMatcher(expr, opts);
+  return (record) => {
+    const data = record.data;
+    return matches(data, 0, data.length, record.origLen, record.linkType);
   };
 }

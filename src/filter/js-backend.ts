@@ -1,7 +1,11 @@
 import { BPF, type Cond, type Stmt } from './ir.js';
 
-/** A compiled predicate over one raw frame: captured bytes, captured length, wire length. */
-export type PacketPredicate = (data: Uint8Array, caplen: number, origLen: number) => boolean;
+/**
+ * A compiled predicate over one raw frame: the bytes holding it, its captured length, its
+ * wire length, and where in `data` it starts (0 by default: `data` is the frame). A reader's
+ * window with an offset lets a filter test records without a view of each.
+ */
+export type PacketPredicate = (data: Uint8Array, caplen: number, origLen: number, offset?: number) => boolean;
 
 /** Cap on protochain iterations: libpcap's loop has none and can spin on crafted AH chains. */
 const PROTOCHAIN_MAX_STEPS = 256;
@@ -11,28 +15,37 @@ const PROTOCHAIN_MAX_STEPS = 256;
  * the packet (BPF rejects the packet then). Quirk kept: after AH, the offset becomes (len+2)*4
  * from the network header rather than advancing past the AH header.
  */
-export function protochainWalk(d: Uint8Array, caplen: number, nl: number, ipv6: boolean, v: number): number {
+export function protochainWalk(
+  d: Uint8Array,
+  o: number,
+  caplen: number,
+  nl: number,
+  ipv6: boolean,
+  v: number,
+): number {
   const first = nl + (ipv6 ? 6 : 9);
   if (first >= caplen || nl >= caplen) return -1;
-  let a = d[first]!;
-  let x = ipv6 ? 40 : (d[nl]! & 0xf) << 2;
+  let a = d[o + first]!;
+  let x = ipv6 ? 40 : (d[o + nl]! & 0xf) << 2;
   for (let step = 0; step < PROTOCHAIN_MAX_STEPS; step++) {
     if (a === v || a === 59) return a;
     const isExt = ipv6 && (a === 0 || a === 60 || a === 43 || a === 44);
     if (!isExt && a !== 51) return a;
     if (x + nl + 2 > caplen) return -1;
-    const next = d[x + nl]!;
-    const len = d[x + nl + 1]!;
+    const next = d[o + x + nl]!;
+    const len = d[o + x + nl + 1]!;
     x = isExt ? x + (len + 1) * 8 : (len + 2) * 4;
     a = next;
   }
   return -1;
 }
 
+/** A big-endian load of the frame's bytes at `off` (an expression), relative to the frame start `o`. */
 function read(size: number, off: string): string {
-  if (size === BPF.B) return `d[${off}]`;
-  if (size === BPF.H) return `(d[${off}] << 8 | d[${off} + 1])`;
-  return `((d[${off}] << 24 | d[${off} + 1] << 16 | d[${off} + 2] << 8 | d[${off} + 3]) >>> 0)`;
+  const at = `o + ${off}`;
+  if (size === BPF.B) return `d[${at}]`;
+  if (size === BPF.H) return `(d[${at}] << 8 | d[${at} + 1])`;
+  return `((d[${at}] << 24 | d[${at} + 1] << 16 | d[${at} + 2] << 8 | d[${at} + 3]) >>> 0)`;
 }
 
 const WIDTH: Record<number, number> = { [BPF.B]: 1, [BPF.H]: 2, [BPF.W]: 4 };
@@ -89,7 +102,7 @@ function ldxExpr(s: Stmt): string {
     case BPF.LEN:
       return 'len';
     case BPF.MSH:
-      return `(${s.k} < caplen ? (d[${s.k}] & 15) << 2 : (bad = 1, 0))`;
+      return `(${s.k} < caplen ? (d[o + ${s.k}] & 15) << 2 : (bad = 1, 0))`;
     default:
       return String(s.k);
   }
@@ -143,7 +156,7 @@ function condJs(c: Cond): string {
       return `(${seq(c.pre)}, A === ${c.k} ? (${seq(c.taken)}) : 0, ${seq(c.post)}, ${jumpJs(c.code, c.kk)})`;
     }
     case 'protochain':
-      return `(A = pc(d, caplen, ${c.nl}, ${c.ipv6}, ${c.proto}), A < 0 ? (bad = 1, false) : A === ${c.proto})`;
+      return `(A = pc(d, o, caplen, ${c.nl}, ${c.ipv6}, ${c.proto}), A < 0 ? (bad = 1, false) : A === ${c.proto})`;
   }
 }
 
@@ -155,7 +168,7 @@ function condJs(c: Cond): string {
 export function compileToJs(root: Cond | null): PacketPredicate {
   if (!root) return () => true;
   const regs = Array.from({ length: 16 }, (_, i) => `m${i} = 0`).join(', ');
-  const body = `return function match(d, caplen, len) {
+  const body = `return function match(d, caplen, len, o = 0) {
   let A = 0, X = 0, t = 0, bad = 0, ${regs};
   const r = ${condJs(root)};
   return r && bad === 0;

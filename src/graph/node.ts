@@ -1,8 +1,11 @@
+import type { Frame } from './frame.js';
 import type { GraphPacket } from './packet.js';
 
 /** How a node hands packets on: by index into its `nextNodes`, or to error-drop with a reason. */
 export interface NodeOutput {
   enqueue(nextIndex: number, pkt: GraphPacket): void;
+  /** Hands the whole frame on to one next node (a node that only counts or marks its packets). */
+  forward(nextIndex: number, frame: Frame): void;
   drop(pkt: GraphPacket, reason: string): void;
 }
 
@@ -16,7 +19,8 @@ export interface GraphNode {
   readonly name: string;
   /** Nodes this one hands packets to; a packet's next index is a position in this list. */
   readonly nextNodes: readonly string[];
-  process(frame: readonly GraphPacket[], out: NodeOutput): void;
+  /** Packets are `frame.packets[0 .. frame.count)`; the frame belongs to the runtime and is reused after the call. */
+  process(frame: Frame, out: NodeOutput): void;
   /** What this node saw in a traced packet, as `show trace` decode lines. */
   traceLines?(pkt: GraphPacket): string[];
   /** Called once the graph has drained after each input vector (sinks flush here). */

@@ -1,4 +1,5 @@
 import type { Layer } from '../decode/layer.js';
+import { WindowRecord } from '../pcap/parser.js';
 import type { PacketRecord } from '../pcap/record.js';
 import type { PacketTrace } from './trace.js';
 
@@ -10,7 +11,14 @@ import type { PacketTrace } from './trace.js';
 export class GraphPacket {
   /** Order of arrival at the graph; sinks use it to restore input order within a vector. */
   seq: number;
-  data: Uint8Array;
+  /**
+   * The frame is `bytes[offset .. offset + caplen)`: a reader's window for captured packets,
+   * the frame itself for built ones. Nodes that only test or copy bytes (filters) read this
+   * range; `data` gives the frame as its own view, made on first use.
+   */
+  bytes: Uint8Array;
+  offset: number;
+  caplen: number;
   origLen: number;
   tsSec: number;
   tsNsec: number;
@@ -27,10 +35,24 @@ export class GraphPacket {
   dropReason: string | null;
   /** Per-packet state a group of nodes passes along (VPP's buffer opaque), e.g. the packet's flow. */
   opaque: unknown;
+  private readonly record: PacketRecord;
+  private view: Uint8Array | null;
 
   constructor(seq: number, record: PacketRecord) {
     this.seq = seq;
-    this.data = record.data;
+    this.record = record;
+    if (record instanceof WindowRecord) {
+      this.bytes = record.win.bytes;
+      this.offset = record.offset;
+      this.caplen = record.caplen;
+      this.view = null;
+    } else {
+      const data = record.data;
+      this.bytes = data;
+      this.offset = 0;
+      this.caplen = data.length;
+      this.view = data;
+    }
     this.origLen = record.origLen;
     this.tsSec = record.tsSec;
     this.tsNsec = record.tsNsec;
@@ -43,6 +65,11 @@ export class GraphPacket {
     this.traceFrom = 0;
     this.dropReason = null;
     this.opaque = null;
+  }
+
+  /** The captured frame as a view of its own (data.length is the captured length). */
+  get data(): Uint8Array {
+    return (this.view ??= this.record.data);
   }
 
   /** Capture time in microseconds since the epoch (exact for any real date). */

@@ -1,4 +1,5 @@
 import { MeshtapError } from '../util/errors.js';
+import { Frame } from './frame.js';
 import type { GraphNode, NodeOutput } from './node.js';
 import type { GraphPacket } from './packet.js';
 import { Tracer } from './trace.js';
@@ -20,8 +21,8 @@ const MAX_NAMED_REASONS = 64;
 interface NodeSlot {
   readonly node: GraphNode;
   readonly next: number[];
-  pending: GraphPacket[];
-  spare: GraphPacket[];
+  pending: Frame;
+  spare: Frame;
   queued: boolean;
   readonly counters: NodeCounters;
   /** The NodeOutput handed to this node's process(), built once. */
@@ -34,12 +35,13 @@ class ErrorDropNode implements GraphNode {
   readonly nextNodes: readonly string[] = [];
   readonly reasons = new Map<string, number>();
 
-  process(frame: readonly GraphPacket[]): void {
+  process(frame: Frame): void {
     // Drops come in runs of one reason (a filter dropping most of a vector): one count per run.
     let reason: string | null = null;
     let run = 0;
-    for (const pkt of frame) {
-      const next = pkt.dropReason ?? 'unknown';
+    const packets = frame.packets;
+    for (let i = 0; i < frame.count; i++) {
+      const next = packets[i]!.dropReason ?? 'unknown';
       if (next === reason) {
         run++;
         continue;
@@ -84,11 +86,11 @@ export class Graph {
       this.slots.push({
         node,
         next: [],
-        pending: [],
-        spare: [],
+        pending: new Frame(),
+        spare: new Frame(),
         queued: false,
         counters: { calls: 0, vectors: 0, suspends: 0, nanos: 0 },
-        out: { enqueue: () => undefined, drop: () => undefined },
+        out: { enqueue: () => undefined, forward: () => undefined, drop: () => undefined },
       });
     }
     this.dropSlot = this.indexOf(ERROR_DROP);
@@ -142,10 +144,28 @@ export class Graph {
   private enqueueAt(index: number, pkt: GraphPacket): void {
     const slot = this.slots[index];
     slot.pending.push(pkt);
-    if (!slot.queued) {
-      slot.queued = true;
-      this.ready.push(index);
+    if (!slot.queued) this.markReady(slot, index);
+  }
+
+  /** Moves a whole frame to a node: an exchange of packet arrays when nothing waits there yet. */
+  private forwardTo(index: number, frame: Frame): void {
+    const slot = this.slots[index];
+    const pending = slot.pending;
+    if (pending.count === 0) {
+      const empty = pending.packets;
+      pending.packets = frame.packets;
+      pending.count = frame.count;
+      frame.packets = empty;
+      frame.count = 0;
+    } else {
+      for (let i = 0; i < frame.count; i++) pending.push(frame.packets[i]!);
     }
+    if (!slot.queued && pending.count > 0) this.markReady(slot, index);
+  }
+
+  private markReady(slot: NodeSlot, index: number): void {
+    slot.queued = true;
+    this.ready.push(index);
   }
 
   private run(): void {
@@ -160,7 +180,10 @@ export class Graph {
     slot.pending = slot.spare;
     slot.queued = false;
     const name = slot.node.name;
-    if (this.tracer.budget(name) > 0) for (const pkt of frame) this.tracer.mark(name, pkt);
+    // The node may forward its packet array to the next node: keep hold of it for the traces.
+    const packets = frame.packets;
+    const count = frame.count;
+    if (this.tracer.budget(name) > 0) for (let i = 0; i < count; i++) this.tracer.mark(name, packets[i]!);
 
     const started = performance.now();
     slot.node.process(frame, slot.out);
@@ -168,33 +191,49 @@ export class Graph {
 
     const c = slot.counters;
     c.calls++;
-    c.vectors += frame.length;
+    c.vectors += count;
     c.nanos += elapsed * 1e6;
-    this.recordTraces(slot.node, frame, started);
-    frame.length = 0;
+    this.recordTraces(slot.node, packets, count, started);
+    frame.clear();
     slot.spare = frame;
   }
 
-  private recordTraces(node: GraphNode, frame: readonly GraphPacket[], startedMs: number): void {
-    const timeUs = Math.round((performance.timeOrigin + startedMs) * 1000);
-    for (const pkt of frame) {
-      if (pkt.trace !== null) pkt.trace.add(node.name, timeUs, node.traceLines?.(pkt) ?? []);
+  private recordTraces(
+    node: GraphNode,
+    packets: readonly (GraphPacket | undefined)[],
+    count: number,
+    startedMs: number,
+  ): void {
+    let timeUs = -1;
+    for (let i = 0; i < count; i++) {
+      const pkt = packets[i]!;
+      if (pkt.trace === null) continue;
+      if (timeUs < 0) timeUs = Math.round((performance.timeOrigin + startedMs) * 1000);
+      pkt.trace.add(node.name, timeUs, node.traceLines?.(pkt) ?? []);
     }
   }
 
   private outputFor(slot: NodeSlot): NodeOutput {
     // Each reason's "node: reason" string is built once: error-drop counts by it, and one
     // string per dropped packet (hashed again for every count) cost more than the drop itself.
+    // Drops come in runs of one reason, so the last one is checked before the map.
     const named = new Map<string, string>();
+    let lastReason = '';
+    let lastFull = '';
     return {
       enqueue: (nextIndex, pkt) => this.enqueueAt(slot.next[nextIndex], pkt),
+      forward: (nextIndex, frame) => this.forwardTo(slot.next[nextIndex], frame),
       drop: (pkt, reason) => {
-        let full = named.get(reason);
-        if (full === undefined) {
-          full = `${slot.node.name}: ${reason}`;
-          if (named.size < MAX_NAMED_REASONS) named.set(reason, full);
+        if (reason !== lastReason) {
+          let full = named.get(reason);
+          if (full === undefined) {
+            full = `${slot.node.name}: ${reason}`;
+            if (named.size < MAX_NAMED_REASONS) named.set(reason, full);
+          }
+          lastReason = reason;
+          lastFull = full;
         }
-        pkt.dropReason = full;
+        pkt.dropReason = lastFull;
         this.enqueueAt(this.dropSlot, pkt);
       },
     };

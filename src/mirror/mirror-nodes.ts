@@ -1,3 +1,4 @@
+import type { Frame } from '../graph/frame.js';
 import type { GraphNode, NodeOutput } from '../graph/node.js';
 import type { GraphPacket } from '../graph/packet.js';
 import type { DirectionOf } from './direction.js';
@@ -47,10 +48,11 @@ export class MirrorClassifyNode implements GraphNode {
     this.destinationPorts = new Set(sessions.flatMap((s) => s.endpoints.map((e) => e.port)));
   }
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+  process(frame: Frame, out: NodeOutput): void {
     const { classifier, key } = this;
     const none = classifier.active.length === 0;
-    for (const pkt of frame) {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       if (none) {
         out.drop(pkt, DROP_NO_SESSION);
         continue;
@@ -108,9 +110,10 @@ export class MirrorTruncateNode implements GraphNode {
   readonly nextNodes = ['vxlan-encap'];
   private readonly source: FrameSource = { native: true, payloadOffset: 0, etherType: 0, srcMacOffset: -1 };
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+  process(frame: Frame, out: NodeOutput): void {
     const source = this.source;
-    for (const pkt of frame) {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const mark = pkt.opaque as MirrorMark;
       if (!frameSourceOf(pkt.linkType, pkt.layers, source)) {
         out.drop(pkt, DROP_NO_FRAME);
@@ -144,8 +147,9 @@ export class VxlanEncapNode implements GraphNode {
 
   constructor(private readonly sender: DatagramSender) {}
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const mark = pkt.opaque as MirrorMark;
       writeVxlanHeader(mark.datagram as Uint8Array, 0, mark.session.vni);
       mark.endpoint = mark.session.endpointFor(mark.hash);
@@ -168,9 +172,10 @@ export class UdpOutputNode implements GraphNode {
 
   constructor(private readonly sender: DatagramSender) {}
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
+  process(frame: Frame, out: NodeOutput): void {
     const sender = this.sender;
-    for (const pkt of frame) {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const mark = pkt.opaque as MirrorMark;
       const datagram = mark.datagram as Uint8Array;
       const session = mark.session;

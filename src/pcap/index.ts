@@ -10,4 +10,4 @@ export {
 export { CAPTURE_ERROR_CODES, type CaptureErrorCode } from './codes.js';
 export { MAX_RECORD_BYTES, MAX_BLOCK_BYTES } from './limits.js';
 export type { NameRecord } from './parser.js';
-export type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js';
+export { copyRecord, type CaptureFormat, type CaptureInterface, type PacketRecord } from './record.js';

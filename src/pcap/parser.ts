@@ -56,10 +56,33 @@ export function windowOf(bytes: Uint8Array, base: number): ByteWindow {
 }
 
 /**
- * A record's bytes [start, end) of the window, as a view. Made with the Uint8Array
- * constructor rather than subarray(), which looks up a species constructor on every call:
- * one view per packet, half the cost, and always a plain Uint8Array.
+ * A record as the readers hand it out: its bytes stay the range [offset, offset + caplen) of
+ * the reader's window, and the `data` view is made the first time someone reads it. Filters
+ * and writers that take the range skip the view; a typed-array view per packet cost as much
+ * as parsing the record. Made with the Uint8Array constructor from the window's cached
+ * buffer and offset: `subarray()` looks up a species constructor on every call.
  */
-export function recordView(win: ByteWindow, start: number, end: number): Uint8Array {
-  return new Uint8Array(win.buffer, win.byteOffset + start, end - start);
+export class WindowRecord implements PacketRecord {
+  comments: string[] | undefined;
+  flags: number | undefined;
+  private view: Uint8Array | null;
+
+  constructor(
+    readonly win: ByteWindow,
+    readonly offset: number,
+    readonly caplen: number,
+    public origLen: number,
+    public tsSec: number,
+    public tsNsec: number,
+    public linkType: number,
+    public interfaceId: number,
+  ) {
+    this.comments = undefined;
+    this.flags = undefined;
+    this.view = null;
+  }
+
+  get data(): Uint8Array {
+    return (this.view ??= new Uint8Array(this.win.buffer, this.win.byteOffset + this.offset, this.caplen));
+  }
 }

@@ -1,7 +1,13 @@
 import type { CaptureFileError } from '../util/errors.js';
 import { CAPTURE_ERROR_CODES as E, captureError } from './codes.js';
 import { MAX_RECORD_BYTES } from './limits.js';
-import { PCAP_MAGIC_NS, recordView, type ByteWindow, type FormatParser, type NameRecord } from './parser.js';
+import {
+  PCAP_MAGIC_NS,
+  WindowRecord,
+  type ByteWindow,
+  type FormatParser,
+  type NameRecord,
+} from './parser.js';
 import type { CaptureInterface, PacketRecord } from './record.js';
 
 const FILE_HEADER_BYTES = 24;
@@ -121,14 +127,15 @@ export class PcapParser implements FormatParser {
     // Out-of-range fractions (tcpdump's timestamp_invalid_nano.pcap) carry into the seconds, keeping the instant exact.
     const fraction = view.getUint32(pos + 4, le);
     const carry = fraction >= this.fractionPerSec ? Math.floor(fraction / this.fractionPerSec) : 0;
-    const start = pos + RECORD_HEADER_BYTES;
-    return {
-      data: recordView(win, start, start + caplen),
-      origLen: view.getUint32(pos + 12, le),
-      tsSec: view.getUint32(pos, le) + carry,
-      tsNsec: (fraction - carry * this.fractionPerSec) * this.fractionToNs,
-      linkType: this.linkType,
-      interfaceId: 0,
-    };
+    return new WindowRecord(
+      win,
+      pos + RECORD_HEADER_BYTES,
+      caplen,
+      view.getUint32(pos + 12, le),
+      view.getUint32(pos, le) + carry,
+      (fraction - carry * this.fractionPerSec) * this.fractionToNs,
+      this.linkType,
+      0,
+    );
   }
 }

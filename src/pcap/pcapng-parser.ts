@@ -3,7 +3,7 @@ import { CAPTURE_ERROR_CODES as E, captureError, type CaptureErrorCode } from '.
 import { MAX_BLOCK_BYTES, MAX_RECORD_BYTES } from './limits.js';
 import {
   PCAPNG_SHB_TYPE,
-  recordView,
+  WindowRecord,
   type ByteWindow,
   type FormatParser,
   type NameRecord,
@@ -198,14 +198,16 @@ export class PcapngParser implements FormatParser {
       this.resolutions[interfaceId],
       this.time,
     );
-    const record: PacketRecord = {
-      data: recordView(win, pos + 28, dataEnd),
-      origLen: view.getUint32(pos + 24, le),
-      tsSec: this.time.sec + this.interfaces[interfaceId].tsOffsetSec,
-      tsNsec: this.time.nsec,
-      linkType: this.interfaces[interfaceId].linkType,
+    const record = new WindowRecord(
+      win,
+      pos + 28,
+      caplen,
+      view.getUint32(pos + 24, le),
+      this.time.sec + this.interfaces[interfaceId].tsOffsetSec,
+      this.time.nsec,
+      this.interfaces[interfaceId].linkType,
       interfaceId,
-    };
+    );
     const optionsStart = (dataEnd + 3) & ~3;
     if (optionsStart < bodyEnd) {
       const bad = readPacketOptions(win, optionsStart, bodyEnd, le, record);
@@ -228,14 +230,7 @@ export class PcapngParser implements FormatParser {
       return this.fail(E.PCAP_RECORD_TOO_LARGE, `record of ${caplen} bytes`, win, pos + 8);
     if (caplen > length - MIN_SPB)
       return this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, 'packet exceeds block', win, pos + 4);
-    out.push({
-      data: recordView(win, pos + 12, pos + 12 + caplen),
-      origLen,
-      tsSec: 0,
-      tsNsec: 0,
-      linkType: iface.linkType,
-      interfaceId: this.sectionBase,
-    });
+    out.push(new WindowRecord(win, pos + 12, caplen, origLen, 0, 0, iface.linkType, this.sectionBase));
     return true;
   }
 }

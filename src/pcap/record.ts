@@ -38,3 +38,22 @@ export interface CaptureInterface {
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng';
+
+/**
+ * A self-contained copy of a record: its own bytes and plain fields. Readers hand out
+ * records whose bytes live in their buffer until the next batch; a consumer that keeps a
+ * record past that (or compares records field by field) copies it with this.
+ */
+export function copyRecord(record: PacketRecord): PacketRecord {
+  const copy: PacketRecord = {
+    data: Uint8Array.from(record.data),
+    origLen: record.origLen,
+    tsSec: record.tsSec,
+    tsNsec: record.tsNsec,
+    linkType: record.linkType,
+    interfaceId: record.interfaceId,
+  };
+  if (record.comments !== undefined) copy.comments = record.comments;
+  if (record.flags !== undefined) copy.flags = record.flags;
+  return copy;
+}

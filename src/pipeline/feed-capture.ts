@@ -15,12 +15,12 @@ export async function feedCapture(
   afterVector?: () => boolean | void | Promise<boolean | void>,
 ): Promise<void> {
   let seq = 0;
+  const vector: GraphPacket[] = [];
   try {
     for await (const batch of reader.batches()) {
-      graph.inject(
-        CAPTURE_INPUT,
-        batch.map((record) => new GraphPacket(seq++, record)),
-      );
+      vector.length = batch.length;
+      for (let i = 0; i < batch.length; i++) vector[i] = new GraphPacket(seq++, batch[i]!);
+      graph.inject(CAPTURE_INPUT, vector);
       if ((await afterVector?.()) === true) break;
     }
   } finally {

@@ -4,6 +4,7 @@ import { Ipv6Layer } from '../decode/ipv6.js';
 import { SctpLayer } from '../decode/sctp.js';
 import { TcpLayer } from '../decode/tcp.js';
 import { UdpLayer } from '../decode/udp.js';
+import type { Frame } from '../graph/frame.js';
 import type { GraphNode, NodeOutput } from '../graph/node.js';
 import type { GraphPacket } from '../graph/packet.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../flow/flow-table.js';
@@ -48,8 +49,9 @@ export class FlowLookupNode implements GraphNode {
 
   constructor(private readonly plane: FlowPlane) {}
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const { ip, l4 } = innermost(pkt.layers);
       if (ip === null || l4 === null) out.drop(pkt, 'no TCP/UDP/SCTP layer');
       else if (ip instanceof Ipv4Layer && ip.fragmented)
@@ -98,8 +100,9 @@ export class TcpReassemblyNode implements GraphNode {
   readonly name = 'tcp-reassembly';
   readonly nextNodes = ['dissect'];
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const mark = markOf(pkt);
       const tcp = mark.l4 as TcpLayer;
       const payload = pkt.data.subarray(tcp.payloadOffset, tcp.payloadEnd);
@@ -124,8 +127,9 @@ export class DatagramInputNode implements GraphNode {
   readonly name = 'datagram-input';
   readonly nextNodes = ['dissect'];
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const mark = markOf(pkt);
       const payload = pkt.data.subarray(mark.l4.payloadOffset, mark.l4.payloadEnd);
       if (payload.length > 0) mark.session.datagrams?.datagram(mark.dir, payload, pkt.tsUs);
@@ -145,8 +149,9 @@ export class DissectNode implements GraphNode {
 
   constructor(private readonly plane: FlowPlane) {}
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const session = markOf(pkt).session;
       const bytes = this.plane.dissect(session);
       if (pkt.trace !== null) this.traced.set(pkt, describe(session, bytes));

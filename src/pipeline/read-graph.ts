@@ -1,6 +1,6 @@
 import { defaultRegistry, linkTypeName } from '../decode/index.js';
 import { layerTraceLines } from '../decode/describe.js';
-import { createFilterMatcher } from '../filter/index.js';
+import { createFrameMatcher } from '../filter/index.js';
 import { buildDecodeNodes } from '../graph/decode-graph.js';
 import { CaptureInputNode, FilterNode } from '../graph/nodes/input-node.js';
 import { PacketOutputNode, type PacketConsumer } from '../graph/nodes/packet-output.js';
@@ -28,10 +28,15 @@ interface CaptureGraphOptions {
 /** pcap-input → [pcap-filter] → `next`. */
 function inputNodes(filter: string | undefined, next: string): GraphNode[] {
   if (filter === undefined) return [new CaptureInputNode(CAPTURE_INPUT, next)];
-  const matches = createFilterMatcher(filter);
+  const matches = createFrameMatcher(filter);
   return [
     new CaptureInputNode(CAPTURE_INPUT, 'pcap-filter'),
-    new FilterNode('pcap-filter', next, (pkt) => matches(pkt), filter),
+    new FilterNode(
+      'pcap-filter',
+      next,
+      (pkt) => matches(pkt.bytes, pkt.offset, pkt.caplen, pkt.origLen, pkt.linkType),
+      filter,
+    ),
   ];
 }
 

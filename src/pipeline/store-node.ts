@@ -1,5 +1,6 @@
 import type { EntryDraft } from '../dissect/entry.js';
 import type { Flow } from '../flow/flow-table.js';
+import type { Frame } from '../graph/frame.js';
 import type { GraphNode, NodeOutput } from '../graph/node.js';
 import { GraphPacket } from '../graph/packet.js';
 import { ERROR_DROP, Graph } from '../graph/runtime.js';
@@ -30,8 +31,9 @@ export class StreamStoreNode implements GraphNode {
 
   constructor(private readonly store: StreamStore) {}
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const mark = pkt.opaque as StoreMark;
       this.store.add(pkt, mark.streamId);
       out.enqueue(mark.session.tcp !== null ? 0 : 1, pkt);
@@ -60,8 +62,8 @@ class StoreFlowLookupNode extends FlowLookupNode {
     super(plane);
   }
 
-  override process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) this.store.noteFragment(pkt);
+  override process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) this.store.noteFragment(frame.packets[i]!);
     super.process(frame, out);
   }
 }

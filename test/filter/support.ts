@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCaptureBuffer } from '../../src/pcap/index.js';
+import { copyRecord, readCaptureBuffer } from '../../src/pcap/index.js';
 import type { PacketRecord } from '../../src/pcap/record.js';
 import { FILTER_DIR, PCAP_DIR, corpusCaptures } from '../helpers/corpus.js';
 
@@ -58,7 +58,7 @@ export function mergedCorpus(): LinkTypeCapture[] {
     for (const r of readCapture(path)) {
       if (!SUPPORTED_LINK_TYPES.includes(r.linkType) || r.data.length > 262144) continue;
       if (!byType.has(r.linkType)) byType.set(r.linkType, []);
-      byType.get(r.linkType)!.push({ ...r, data: r.data.slice() });
+      byType.get(r.linkType)!.push(copyRecord(r));
     }
   }
   merged = [...byType].map(([linkType, records]) => {

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Graph } from '../../src/graph/runtime.js';
+import type { Frame } from '../../src/graph/frame.js';
 import type { GraphNode, NodeOutput } from '../../src/graph/node.js';
 import { GraphPacket } from '../../src/graph/packet.js';
 import { showRun } from '../../src/graph/show-run.js';
@@ -20,8 +21,9 @@ function packet(seq: number, firstByte: number): GraphPacket {
 class Classify implements GraphNode {
   readonly name = 'classify';
   readonly nextNodes = ['even', 'odd'];
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       if (pkt.data[0] === 0) out.drop(pkt, 'zero byte');
       else out.enqueue(pkt.data[0] % 2, pkt);
     }
@@ -36,8 +38,8 @@ class Sink implements GraphNode {
   readonly seen: number[] = [];
   flushes = 0;
   constructor(readonly name: string) {}
-  process(frame: readonly GraphPacket[]): void {
-    for (const pkt of frame) this.seen.push(pkt.seq);
+  process(frame: Frame): void {
+    for (let i = 0; i < frame.count; i++) this.seen.push(frame.packets[i]!.seq);
   }
   endOfVector(): void {
     this.flushes++;
@@ -69,7 +71,8 @@ describe('graph runtime', () => {
       name: 'screen',
       nextNodes: ['classify'],
       process(frame, out) {
-        for (const pkt of frame) {
+        for (let i = 0; i < frame.count; i++) {
+          const pkt = frame.packets[i]!;
           if (pkt.data[0] === 255) out.drop(pkt, 'all ones');
           else if (pkt.data[0] === 254) out.drop(pkt, 'zero byte');
           else out.enqueue(0, pkt);
@@ -120,6 +123,46 @@ describe('graph runtime', () => {
     assert.doesNotMatch(text, /^Packet 3$/m);
     graph.tracer.clear();
     assert.equal(graph.tracer.show(), 'No packets in trace buffer\n');
+  });
+
+  test('a forwarded frame arrives whole, after packets already waiting there, and its node is traced', () => {
+    /** Sends odd first bytes straight to `merge`, even ones through `pass`, which forwards its whole frame. */
+    const split: GraphNode = {
+      name: 'split',
+      nextNodes: ['merge', 'pass'],
+      process(frame, out) {
+        for (let i = 0; i < frame.count; i++)
+          out.enqueue(frame.packets[i]!.data[0] % 2 === 1 ? 0 : 1, frame.packets[i]!);
+      },
+    };
+    const pass: GraphNode = {
+      name: 'pass',
+      nextNodes: ['merge'],
+      process: (frame, out) => out.forward(0, frame),
+      traceLines: () => ['passed'],
+    };
+    const merge = new Sink('merge');
+    const graph = new Graph([split, pass, merge]);
+    graph.tracer.add('pass', 1);
+    graph.inject('split', [packet(0, 2), packet(1, 3), packet(2, 4), packet(3, 5)]);
+    // merge had 1 and 3 waiting when pass forwarded 0 and 2: they are appended, none lost.
+    assert.deepEqual(merge.seen, [1, 3, 0, 2]);
+    graph.inject('pass', [packet(4, 6), packet(5, 8)]);
+    assert.deepEqual(merge.seen.slice(4), [4, 5], 'a frame forwarded onto an empty node is exchanged whole');
+    assert.equal(graph.counters('merge').vectors, 6);
+    assert.equal(graph.counters('pass').vectors, 4);
+    const traced = graph.tracer.traced;
+    assert.equal(traced.length, 1);
+    assert.deepEqual(
+      traced[0].records.map((r) => [r.node, r.lines]),
+      [
+        ['pass', ['passed']],
+        ['merge', []],
+      ],
+    );
+    // Frames are reused: a third vector through the same path still arrives complete.
+    graph.inject('split', [packet(6, 10), packet(7, 11)]);
+    assert.deepEqual(merge.seen.slice(6), [7, 6]);
   });
 
   test('show run lists every node with its counters', () => {

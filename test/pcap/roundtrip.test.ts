@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
 import { tryTool } from '../helpers/tools.js';
 import {
+  copyRecord,
   CAPTURE_ERROR_CODES as E,
   createCaptureWriter,
   formatForPath,
@@ -95,8 +96,8 @@ describe('round trip through the writers', () => {
       const back = readCaptureBuffer(readFileSync(ng));
       assert.equal(back.error, null);
       assert.deepEqual(
-        back.records.map((r) => ({ ...r, interfaceId: 0 })),
-        source.records.map((r) => ({ ...r, interfaceId: 0 })),
+        back.records.map((r) => ({ ...copyRecord(r), interfaceId: 0 })),
+        source.records.map((r) => ({ ...copyRecord(r), interfaceId: 0 })),
         basename(path),
       );
       if (!isSingleLinkType(source.records)) continue;

@@ -6,14 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
-import { CAPTURE_ERROR_CODES as E, openCapture, readCaptureBuffer } from '../../src/pcap/index.js';
+import {
+  CAPTURE_ERROR_CODES as E,
+  copyRecord,
+  openCapture,
+  readCaptureBuffer,
+} from '../../src/pcap/index.js';
 import type { CaptureReader, PacketRecord } from '../../src/pcap/index.js';
 
 /** Copies each batch's records: their data is only valid until the next batch. */
 async function drain(reader: CaptureReader): Promise<PacketRecord[]> {
   const all: PacketRecord[] = [];
-  for await (const batch of reader.batches())
-    for (const r of batch) all.push({ ...r, data: Uint8Array.from(r.data) });
+  for await (const batch of reader.batches()) for (const r of batch) all.push(copyRecord(r));
   return all;
 }
 
@@ -48,10 +52,7 @@ function feedInChunks(buf: Buffer, seed: number): PassThrough {
 function assertSameAsBuffer(path: string, records: PacketRecord[], reader: CaptureReader): void {
   const whole = readCaptureBuffer(readFileSync(path));
   assert.equal(reader.format, whole.format);
-  assert.deepEqual(
-    records,
-    whole.records.map((r) => ({ ...r, data: Uint8Array.from(r.data) })),
-  );
+  assert.deepEqual(records, whole.records.map(copyRecord));
   assert.equal(reader.error?.code, whole.error?.code);
   assert.equal(reader.error?.offset, whole.error?.offset);
   assert.deepEqual(reader.interfaces, whole.interfaces);

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { openCapture } from '../../src/pcap/index.js';
+import { copyRecord, openCapture } from '../../src/pcap/index.js';
 import { buildStoreGraph } from '../../src/pipeline/store-node.js';
 import { StreamCatalog } from '../../src/store/stream-catalog.js';
 import { StreamStore } from '../../src/store/stream-store.js';
@@ -21,7 +21,7 @@ let vectors = 0;
 for (let copy = 0; copy < Number(repeats); copy++) {
   const reader = await openCapture(input);
   for await (const batch of reader.batches()) {
-    graph.ingest(batch.map((r) => ({ ...r, tsSec: r.tsSec + copy * 3600 })));
+    graph.ingest(batch.map((r) => ({ ...copyRecord(r), tsSec: r.tsSec + copy * 3600 })));
     process.stdout.write(`vector ${++vectors}\n`);
   }
 }

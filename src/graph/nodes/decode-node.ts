@@ -1,5 +1,7 @@
 import type { DecoderRegistry } from '../../decode/registry.js';
-import type { Layer, NextLayer, RegistryName } from '../../decode/layer.js';
+import { linkTypeNext } from '../../decode/index.js';
+import { registryCode, type Layer, type NextLayer, type RegistryName } from '../../decode/layer.js';
+import type { Frame } from '../frame.js';
 import type { GraphNode, NodeOutput } from '../node.js';
 import type { GraphPacket } from '../packet.js';
 
@@ -43,9 +45,10 @@ export class DecodeNode implements GraphNode {
   readonly name: string;
   readonly nextNodes: string[];
   private readonly nextIndex = new Map<string, number>();
-  /** Next index per registry key, precomputed so routing a packet is two Map lookups. */
-  private readonly keyIndex = new Map<RegistryName, Map<number, number>>();
-  private readonly absorbed = new Map<RegistryName, Set<number>>();
+  /** Next index per registryCode, precomputed so routing a packet is one Map lookup. */
+  private readonly keyIndex = new Map<number, number>();
+  /** registryCodes of the layers this node decodes itself after its own. */
+  private readonly absorbed = new Set<number>();
 
   constructor(
     spec: DecodeNodeSpec,
@@ -56,20 +59,15 @@ export class DecodeNode implements GraphNode {
     this.nextNodes = [...new Set([deps.doneNode, ...targets, ...(deps.routeTargets ?? [])])];
     this.nextNodes.forEach((n, i) => this.nextIndex.set(n, i));
     for (const [registry, table] of deps.routes) {
-      this.keyIndex.set(
-        registry,
-        new Map([...table].map(([key, node]) => [key, this.nextNodes.indexOf(node)])),
-      );
+      for (const [key, node] of table)
+        this.keyIndex.set(registryCode(registry, key), this.nextNodes.indexOf(node));
     }
-    for (const [registry, key] of spec.absorbs ?? []) {
-      const set = this.absorbed.get(registry) ?? new Set<number>();
-      set.add(key);
-      this.absorbed.set(registry, set);
-    }
+    for (const [registry, key] of spec.absorbs ?? []) this.absorbed.add(registryCode(registry, key));
   }
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       if (pkt.trace !== null) pkt.traceFrom = pkt.layers.length;
       const layer = this.decodeInto(pkt);
       if (layer === null) {
@@ -101,7 +99,7 @@ export class DecodeNode implements GraphNode {
       layer = decoder(pkt.data, start, end);
       pkt.layers.push(layer);
       next = layer.next;
-      if (next === null || this.absorbed.get(next.registry)?.has(next.key) !== true) break;
+      if (next === null || !this.absorbed.has(next.code)) break;
     }
     return layer;
   }
@@ -109,16 +107,14 @@ export class DecodeNode implements GraphNode {
   /** Index of the node handling `next` (key, then altKey); 0 (the done node) when none does. */
   private indexFor(next: NextLayer | null): number {
     if (next === null) return 0;
-    const table = this.keyIndex.get(next.registry);
-    if (table === undefined) return 0;
-    const index = table.get(next.key) ?? (next.altKey === undefined ? undefined : table.get(next.altKey));
-    return index ?? 0;
+    const table = this.keyIndex;
+    return table.get(next.code) ?? (next.altCode < 0 ? undefined : table.get(next.altCode)) ?? 0;
   }
 }
 
 /** The next-layer pointer a packet carries: its last layer's, or its link type when nothing is decoded yet. */
 export function nextOf(pkt: GraphPacket): NextLayer | null {
   const last = pkt.lastLayer;
-  if (last === undefined) return { registry: 'linktype', key: pkt.linkType };
+  if (last === undefined) return linkTypeNext(pkt.linkType);
   return last.next;
 }

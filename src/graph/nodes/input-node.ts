@@ -1,3 +1,4 @@
+import type { Frame } from '../frame.js';
 import type { GraphNode, NodeOutput } from '../node.js';
 import type { GraphPacket } from '../packet.js';
 
@@ -21,8 +22,8 @@ export class CaptureInputNode implements GraphNode {
     this.nextNodes = [next];
   }
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) out.enqueue(0, pkt);
+  process(frame: Frame, out: NodeOutput): void {
+    out.forward(0, frame);
   }
 
   traceLines(pkt: GraphPacket): string[] {
@@ -45,8 +46,9 @@ export class FilterNode implements GraphNode {
     this.nextNodes = [next];
   }
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       if (this.accepts(pkt)) out.enqueue(0, pkt);
       else out.drop(pkt, 'filter did not match');
     }

@@ -1,3 +1,4 @@
+import type { Frame } from '../frame.js';
 import type { GraphNode, NodeOutput } from '../node.js';
 import type { GraphPacket } from '../packet.js';
 
@@ -17,8 +18,11 @@ export class LinkInputNode implements GraphNode {
     for (const [linkType, node] of routes) this.byLinkType.set(linkType, this.nextNodes.indexOf(node));
   }
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) out.enqueue(this.byLinkType.get(pkt.linkType) ?? 0, pkt);
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
+      out.enqueue(this.byLinkType.get(pkt.linkType) ?? 0, pkt);
+    }
   }
 
   traceLines(pkt: GraphPacket): string[] {

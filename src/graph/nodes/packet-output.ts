@@ -1,3 +1,4 @@
+import type { Frame } from '../frame.js';
 import type { GraphNode } from '../node.js';
 import type { GraphPacket } from '../packet.js';
 
@@ -20,8 +21,9 @@ export class PacketOutputNode implements GraphNode {
 
   constructor(private readonly consumer: PacketConsumer) {}
 
-  process(frame: readonly GraphPacket[]): void {
-    for (const pkt of frame) {
+  process(frame: Frame): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       if (pkt.derived) this.derived++;
       else this.pending.push(pkt);
     }
@@ -33,8 +35,15 @@ export class PacketOutputNode implements GraphNode {
 
   endOfVector(): void {
     if (this.pending.length === 0) return;
-    const packets = this.pending.sort((a, b) => a.seq - b.seq);
+    const packets = this.pending;
+    // Packets that took one path arrive in order (rewriting a capture); checking is cheaper than a sort's comparator calls.
+    if (!inSeqOrder(packets)) packets.sort((a, b) => a.seq - b.seq);
     this.pending = [];
     for (const pkt of packets) this.consumer.consume(pkt);
   }
+}
+
+function inSeqOrder(packets: readonly GraphPacket[]): boolean {
+  for (let i = 1; i < packets.length; i++) if (packets[i - 1]!.seq > packets[i]!.seq) return false;
+  return true;
 }

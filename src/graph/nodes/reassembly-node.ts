@@ -3,6 +3,7 @@ import { Ipv4Layer } from '../../decode/ipv4.js';
 import { Ipv6Layer } from '../../decode/ipv6.js';
 import { Ipv6FragmentLayer } from '../../decode/ipv6ext.js';
 import { FragmentReassembler, type FragmentLimits, type ReassemblyResult } from '../../flow/ipfrag/index.js';
+import type { Frame } from '../frame.js';
 import type { GraphNode, NodeOutput } from '../node.js';
 import type { GraphPacket } from '../packet.js';
 
@@ -37,8 +38,9 @@ abstract class ReassemblyNode implements GraphNode {
     this.nextNodes = [doneNode, reentry];
   }
 
-  process(frame: readonly GraphPacket[], out: NodeOutput): void {
-    for (const pkt of frame) {
+  process(frame: Frame, out: NodeOutput): void {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
       const result = this.offer(pkt);
       if (result.status === 'complete') out.enqueue(1, pkt.derive(result.packet, this.linkType));
       if (pkt.trace !== null) this.outcomes.set(pkt, describe(result));
