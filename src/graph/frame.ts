@@ -15,6 +15,24 @@ export class Frame {
   }
 
   /**
+   * Adds every packet of `other` to the end of this frame. When this frame is empty the two
+   * exchange their arrays, so the packets are not touched one by one, and `other` is left
+   * empty; otherwise they are copied and `other` keeps them until its owner clears it (the
+   * runtime still reads a processed frame's packets for their traces).
+   */
+  takeAll(other: Frame): void {
+    if (this.count === 0) {
+      const empty = this.packets;
+      this.packets = other.packets;
+      this.count = other.count;
+      other.packets = empty;
+      other.count = 0;
+      return;
+    }
+    for (let i = 0; i < other.count; i++) this.push(other.packets[i]!);
+  }
+
+  /**
    * Empties the frame, letting go of its packets: a stale reference would keep a packet (and
    * the reader's buffer it points into) alive into the old generation, and major collections
    * then cost more than the clearing.

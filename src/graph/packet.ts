@@ -36,7 +36,6 @@ export class GraphPacket {
   /** Per-packet state a group of nodes passes along (VPP's buffer opaque), e.g. the packet's flow. */
   opaque: unknown;
   private readonly record: PacketRecord;
-  private view: Uint8Array | null;
 
   constructor(seq: number, record: PacketRecord) {
     this.seq = seq;
@@ -45,13 +44,11 @@ export class GraphPacket {
       this.bytes = record.win.bytes;
       this.offset = record.offset;
       this.caplen = record.caplen;
-      this.view = null;
     } else {
       const data = record.data;
       this.bytes = data;
       this.offset = 0;
       this.caplen = data.length;
-      this.view = data;
     }
     this.origLen = record.origLen;
     this.tsSec = record.tsSec;
@@ -67,9 +64,9 @@ export class GraphPacket {
     this.opaque = null;
   }
 
-  /** The captured frame as a view of its own (data.length is the captured length). */
+  /** The captured frame as a view of its own (data.length is the captured length); a WindowRecord makes it once, on first use. */
   get data(): Uint8Array {
-    return (this.view ??= this.record.data);
+    return this.record.data;
   }
 
   /** Capture time in microseconds since the epoch (exact for any real date). */

@@ -147,20 +147,11 @@ export class Graph {
     if (!slot.queued) this.markReady(slot, index);
   }
 
-  /** Moves a whole frame to a node: an exchange of packet arrays when nothing waits there yet. */
+  /** Moves a whole frame to a node. */
   private forwardTo(index: number, frame: Frame): void {
     const slot = this.slots[index];
-    const pending = slot.pending;
-    if (pending.count === 0) {
-      const empty = pending.packets;
-      pending.packets = frame.packets;
-      pending.count = frame.count;
-      frame.packets = empty;
-      frame.count = 0;
-    } else {
-      for (let i = 0; i < frame.count; i++) pending.push(frame.packets[i]!);
-    }
-    if (!slot.queued && pending.count > 0) this.markReady(slot, index);
+    slot.pending.takeAll(frame);
+    if (!slot.queued && slot.pending.count > 0) this.markReady(slot, index);
   }
 
   private markReady(slot: NodeSlot, index: number): void {
