@@ -50,6 +50,8 @@ const C = LIVE_CAPTURE_CODES;
 const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const FINAL_STATS =
   /(\d+) packets? captured\n(\d+) packets? received by filter\n(\d+) packets? dropped by kernel/;
+/** How long stats() waits for tcpdump's answer to SIGUSR1 before returning the counters it had. */
+const STATS_WAIT_MS = 3000;
 const STATS_LINE =
   /(\d+) packets? captured, (\d+) packets? received by filter, (\d+) packets? dropped by kernel/;
 
@@ -57,6 +59,8 @@ const STATS_LINE =
 export class TcpdumpSource implements LiveCaptureSource {
   private child: ChildProcessByStdio<null, Readable, Readable> | null = null;
   private stderrText = '';
+  /** stderr since its last newline: tcpdump writes a counters line in several writes, which can arrive apart. */
+  private partialLine = '';
   private latest: CaptureStats | null = null;
   private statsWaiters: Array<(s: CaptureStats | null) => void> = [];
   private exited: Promise<number | null> | null = null;
@@ -120,7 +124,7 @@ export class TcpdumpSource implements LiveCaptureSource {
     const child = this.child;
     if (child === null || child.exitCode !== null) return Promise.resolve(this.latest);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(this.latest), 1000);
+      const timer = setTimeout(() => resolve(this.latest), STATS_WAIT_MS);
       this.statsWaiters.push((s) => {
         clearTimeout(timer);
         resolve(s);
@@ -158,10 +162,14 @@ export class TcpdumpSource implements LiveCaptureSource {
   private onStderr(text: string): void {
     // Keep only a bounded tail: a long capture prints a stats line per request.
     this.stderrText = (this.stderrText + text).slice(-16_384);
-    const m = STATS_LINE.exec(text);
-    if (m === null) return;
-    this.latest = { captured: Number(m[1]), receivedByFilter: Number(m[2]), droppedByKernel: Number(m[3]) };
-    for (const w of this.statsWaiters.splice(0)) w(this.latest);
+    const lines = (this.partialLine + text).split('\n');
+    this.partialLine = (lines.pop() ?? '').slice(-1024);
+    for (const line of lines) {
+      const m = STATS_LINE.exec(line);
+      if (m === null) continue;
+      this.latest = { captured: Number(m[1]), receivedByFilter: Number(m[2]), droppedByKernel: Number(m[3]) };
+      for (const w of this.statsWaiters.splice(0)) w(this.latest);
+    }
   }
 
   /** At exit tcpdump prints the counters on three lines instead of one. */

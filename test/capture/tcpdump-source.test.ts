@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TcpdumpSource } from '../../src/capture/tcpdump-source.js';
 import { parseTcpdumpParams } from '../../src/capture/tcpdump-params.js';
 import { decodePacket } from '../../src/decode/index.js';
@@ -67,6 +70,48 @@ describe('live capture through tcpdump inside a network namespace', { skip: skip
       netns: lab.hosts[0].netns,
     });
     await assert.rejects(noIface.start(), { code: 'CAPTURE_NO_SUCH_INTERFACE' });
+  });
+});
+
+describe('tcpdump counters', () => {
+  test('a counters line written in pieces, as tcpdump does, is still read', async () => {
+    // strace of Debian's tcpdump 4.99 on SIGUSR1 shows one write(2) per fragment, so the line can arrive in
+    // pieces; the fake writes the same fragments and waits between two of them so that they surely do.
+    const dir = mkdtempSync(join(tmpdir(), 'meshtap-fake-tcpdump-'));
+    try {
+      const fake = join(dir, 'tcpdump');
+      writeFileSync(
+        fake,
+        `#!/bin/sh
+counters() {
+  kill $! 2>/dev/null
+  printf 'tcpdump: ' >&2
+  printf '7 packets captured' >&2
+  printf ', ' >&2
+  sleep 0.2
+  printf '9 packets received by filter' >&2
+  printf ', ' >&2
+  printf '1 packet dropped by kernel' >&2
+  printf '\\n' >&2
+}
+trap counters USR1
+trap 'kill $! 2>/dev/null; exit 0' INT
+printf 'tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\\n' >&2
+# Waiting on a background sleep lets a trapped signal be answered at once; the traps end that sleep.
+while :; do sleep 600 >/dev/null 2>&1 & wait $!; done
+`,
+      );
+      chmodSync(fake, 0o755);
+      const source = new TcpdumpSource({ params: parseTcpdumpParams('-i eth0'), tcpdump: fake });
+      await source.start();
+      try {
+        assert.deepEqual(await source.stats(), { captured: 7, receivedByFilter: 9, droppedByKernel: 1 });
+      } finally {
+        await source.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
