@@ -69,7 +69,16 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX entries_status ON entries (status) WHERE status IS NOT NULL;
       CREATE INDEX entries_stream_key ON entries (stream_key);
     `);
-    seedPlannerStatistics(db);
+  },
+  // A broad count such as `http and response.status >= 200` read every matching row through
+  // (protocol, ts_us): 123 s at 5M entries. With protocol and status in one index it is counted
+  // in the index alone; a lone status term skip-scans the index's few protocols.
+  (db) => {
+    db.exec(`
+      DROP INDEX entries_status;
+      CREATE INDEX entries_protocol_status ON entries (protocol, status) WHERE status IS NOT NULL;
+    `);
+    planStatistics(db);
   },
 ];
 
@@ -86,11 +95,19 @@ const SEED_STATISTICS: [string, string][] = [
   ['entries_dst_name', '1000000 5000'],
   ['entries_method', '1000000 200000'],
   ['entries_path', '1000000 2000'],
-  ['entries_status', '1000000 100000'],
+  ['entries_protocol_status', '1000000 200000 20000'],
   ['entries_stream_key', '1000000 10'],
 ];
 
-function seedPlannerStatistics(db: StoreDatabase): void {
+/**
+ * Seeds the statistics of an empty table. In a store that already has entries only the new
+ * index is analyzed (one pass over it): the other indexes keep the figures they had.
+ */
+function planStatistics(db: StoreDatabase): void {
+  if (db.prepare('SELECT 1 FROM entries LIMIT 1').get() !== undefined) {
+    db.exec('ANALYZE entries_protocol_status');
+    return;
+  }
   db.exec('ANALYZE entries'); // creates sqlite_stat1
   db.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'entries'").run();
   const insert = db.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('entries', ?, ?)");

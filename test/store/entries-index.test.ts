@@ -197,7 +197,10 @@ describe('EntriesIndex', () => {
       (db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM entries WHERE ${where}`).all() as { detail: string }[])
         .map((r) => r.detail)
         .join('; ');
-    assert.match(plan("dst_name = 'x' AND status = 500"), /entries_(dst_name|status)/);
+    assert.match(plan("dst_name = 'x' AND status = 500"), /entries_(dst_name|protocol_status)/);
+    // Broad counts are answered from the index alone; a lone status term skip-scans the protocols.
+    assert.match(plan("protocol = 'http' AND status >= 200"), /COVERING INDEX entries_protocol_status/);
+    assert.match(plan('status = 500'), /entries_protocol_status \(ANY\(protocol\) AND status=\?\)/);
     assert.match(plan("stream_key = 'x'"), /entries_stream_key/);
     assert.match(plan('ts_us >= 5 AND ts_us < 10'), /entries_ts/);
   });
@@ -264,10 +267,47 @@ describe('store database', () => {
       assert.equal(runs, 2);
       const versions = db.prepare('SELECT module, version FROM meshtap_schema ORDER BY module').all();
       assert.deepEqual(versions, [
-        { module: 'entries', version: 1 },
+        { module: 'entries', version: 2 },
         { module: 'other', version: 2 },
       ]);
       assert.throws(() => migrate(db, 'other', other.slice(0, 1)), tooNew);
+      db.close();
+    }));
+
+  test('a version 1 entries table trades its status index for (protocol, status), analyzed, counts unchanged', () =>
+    inTempDir((dir) => {
+      const file = join(dir, 'store.sqlite');
+      let db = openStoreDatabase(file);
+      const rows = SAMPLES.map((entry) => ({ entry, streamKey: 's', node: 'n' }));
+      const first = new EntriesIndex(db);
+      first.insertMany(rows);
+      const queries = ['http and response.status >= 200', 'response.status == 404', 'http2'];
+      const before = queries.map((q) => first.count(q));
+      // Back to what version 1 left: its status index, seeded statistics, version 1.
+      db.exec(`
+        DROP INDEX entries_protocol_status;
+        CREATE INDEX entries_status ON entries (status) WHERE status IS NOT NULL;
+        INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('entries', 'entries_status', '1000000 100000');
+        UPDATE meshtap_schema SET version = 1 WHERE module = 'entries';
+      `);
+      db.close();
+      db = openStoreDatabase(file);
+      const index = new EntriesIndex(db);
+      const indexes = db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'entries_%status'")
+        .all();
+      assert.deepEqual(indexes, [{ name: 'entries_protocol_status' }]);
+      const stats = db.prepare("SELECT idx, stat FROM sqlite_stat1 WHERE idx LIKE 'entries_%status'").all();
+      // Analyzed from the rows: entries with a status, then rows per protocol and per (protocol, status).
+      const withStatus = SAMPLES.filter(
+        (e) => typeof (e.response as { status?: unknown } | null)?.status === 'number',
+      ).length;
+      assert.equal(stats.length, 1);
+      assert.equal((stats[0] as { stat: string }).stat.split(' ')[0], String(withStatus));
+      assert.deepEqual(
+        queries.map((q) => index.count(q)),
+        before,
+      );
       db.close();
     }));
 
