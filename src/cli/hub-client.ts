@@ -1,4 +1,5 @@
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -81,9 +82,24 @@ export async function hubJson<T>(
   return (await (await hubRequest(conn, method, path, body)).json()) as T;
 }
 
-/** Streams a response body into a file (or stdout for `-`). */
+/** Streams a response body into a new file (or stdout for `-`); an existing file is never overwritten. */
 export async function saveBody(res: Response, out: string): Promise<void> {
   if (res.body === null) return;
-  const dest = out === '-' ? process.stdout : createWriteStream(out, { flags: 'wx' });
+  const dest = out === '-' ? process.stdout : (await createOutput(out)).createWriteStream();
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), dest);
+}
+
+async function createOutput(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      throw new MeshtapError(
+        'CLI_OUTPUT_EXISTS',
+        `${path} exists: meshtap does not overwrite it (choose another -o)`,
+      );
+    }
+    throw new MeshtapError('CLI_OUTPUT', `cannot create ${path}: ${(err as Error).message}`);
+  }
 }

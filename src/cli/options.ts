@@ -38,3 +38,16 @@ export function parseChoice<T extends string>(
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UsageError(code, `${option} must be one of ${choices.join(', ')}, not "${value}"`);
 }
+
+/** `--since`/`--until`: an ISO time (`2026-11-21T10:00:00Z`) or a duration back from now (`15m`, `2h`, `3d`). */
+export function parseTimeFlag(value: string): number {
+  const rel = /^(\d+)(s|m|h|d)$/.exec(value);
+  if (rel !== null) {
+    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+    return (Date.now() - Number(rel[1]) * unit * 1000) * 1000;
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new UsageError('CLI_BAD_TIME', `expected an ISO time or a duration like 15m, not "${value}"`);
+  return ms * 1000;
+}

@@ -4,24 +4,12 @@ import type { BindingSource } from '../resolve/types.js';
 import type { Store } from '../store/store.js';
 import { UsageError } from '../util/errors.js';
 import { defaultDataDir } from './hub-client.js';
-import { parseChoice, parsePositiveInt } from './options.js';
+import { parseChoice, parsePositiveInt, parseTimeFlag } from './options.js';
+import { registerHubSnapshotCommands } from './hub-snapshots.js';
 
 interface DataFlags {
   data: string;
   node?: string;
-}
-
-/** `--since`/`--until`: an ISO time (`2026-11-21T10:00:00Z`) or a duration back from now (`15m`, `2h`, `3d`). */
-export function parseTimeFlag(value: string): number {
-  const rel = /^(\d+)(s|m|h|d)$/.exec(value);
-  if (rel !== null) {
-    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[rel[2] as 's' | 'm' | 'h' | 'd'];
-    return (Date.now() - Number(rel[1]) * unit * 1000) * 1000;
-  }
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new UsageError('CLI_BAD_TIME', `expected an ISO time or a duration like 15m, not "${value}"`);
-  return ms * 1000;
 }
 
 function dataOptions(cmd: Command): Command {
@@ -209,4 +197,5 @@ export function registerStoreCommands(program: Command): void {
       );
       process.stdout.write(`query it with: meshtap query --data ${flags.data} '...'\n`);
     });
+  registerHubSnapshotCommands(snapshot);
 }
