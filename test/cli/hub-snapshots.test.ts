@@ -4,61 +4,36 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startTap, type Tap } from '../../src/hub/tap.js';
+import { join } from 'node:path';
+import type { Tap } from '../../src/hub/tap.js';
 import { storedEntries, withOpenedSnapshot } from '../../src/snapshot/snapshot-input.js';
+import { meshtapAsync } from '../helpers/cli.js';
 import { corpusPcap } from '../helpers/corpus.js';
+import { startCaptureTap } from '../helpers/tap.js';
 import { runTool } from '../helpers/tools.js';
 
 const SOURCE = corpusPcap('pcapplusplus__four_ipv6_http_streams.pcap');
-// Resolved here: the CLI runs in a scratch directory, where a bare "tsx" would not be found.
-const TSX = import.meta.resolve('tsx');
-const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = Awaited<ReturnType<typeof meshtapAsync>>;
 
-describe('meshtap snapshot commands against a hub', { timeout: 120_000 }, () => {
+describe('meshtap snapshot commands against a hub', { timeout: 300_000 }, () => {
   let dir: string;
   let tap: Tap;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'meshtap-cli-snapshots-'));
-    tap = await startTap({
-      dataDir: join(dir, 'data'),
-      node: 'node-a',
-      host: '127.0.0.1',
-      port: 0,
-      source: { kind: 'pcap', path: SOURCE },
-      logger: false,
-    });
-    await tap.sourceDone;
+    tap = await startCaptureTap(join(dir, 'data'), SOURCE);
   });
   after(async () => {
     await tap?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The CLI in a child process (the hub answers from this one's event loop), in `dir`. */
+  /** The CLI in `dir` (default download names land there), talking to the hub. */
   const cliWithToken = (token: string, ...args: string[]): Promise<Run> =>
-    new Promise((done) => {
-      execFile(
-        process.execPath,
-        ['--import', TSX, MAIN, 'snapshot', ...args, '--hub', tap.url, '--token', token],
-        { cwd: dir, timeout: 60_000 },
-        (err, stdout, stderr) => {
-          const status = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-          done({ status, stdout, stderr });
-        },
-      );
-    });
+    meshtapAsync(['snapshot', ...args, '--hub', tap.url, '--token', token], { cwd: dir });
   const cli = (...args: string[]): Promise<Run> => cliWithToken(tap.token!, ...args);
 
   test('take, list, download and delete a snapshot; the download has the entries of the query', async () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +25,25 @@ export function meshtap(args: string[], input?: Uint8Array): CliRun {
     stderr: r.stderr.toString('utf8'),
     stdoutBytes: r.stdout,
   };
+}
+
+/**
+ * The CLI in a child process without blocking this one's event loop (for a server the test runs
+ * here), in `cwd` (default: the project). tsx is resolved here, so any directory will do.
+ */
+export function meshtapAsync(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<Omit<CliRun, 'stdoutBytes'>> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), MAIN, ...args],
+      { cwd: opts.cwd ?? projectRoot, timeout: opts.timeoutMs ?? 60_000 },
+      (err, stdout, stderr) => {
+        const status = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        done({ status, stdout, stderr });
+      },
+    );
+  });
 }

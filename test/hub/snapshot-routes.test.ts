@@ -17,12 +17,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTap, type Tap } from '../../src/hub/tap.js';
+import type { Tap } from '../../src/hub/tap.js';
 import { MAX_SNAPSHOT_NAME_LENGTH, SnapshotFolder } from '../../src/snapshot/snapshot-folder.js';
 import { storedEntries, withOpenedSnapshot } from '../../src/snapshot/snapshot-input.js';
 import type { StoredEntry } from '../../src/store/entries-index.js';
 import { dataPath } from '../../src/store/layout.js';
 import { corpusPcap } from '../helpers/corpus.js';
+import { startCaptureTap } from '../helpers/tap.js';
 import { runTool } from '../helpers/tools.js';
 
 const SOURCE = corpusPcap('pcapplusplus__four_ipv6_http_streams.pcap');
@@ -35,15 +36,7 @@ describe('hub snapshot API', { timeout: 60_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'meshtap-snapshot-routes-'));
-    tap = await startTap({
-      dataDir: join(dir, 'data'),
-      node: 'node-a',
-      host: '127.0.0.1',
-      port: 0,
-      source: { kind: 'pcap', path: SOURCE },
-      logger: false,
-    });
-    await tap.sourceDone;
+    tap = await startCaptureTap(join(dir, 'data'), SOURCE);
     snapshotsDir = join(tap.store.dataDir, 'snapshots');
   });
   after(async () => {

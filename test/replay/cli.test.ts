@@ -1,33 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { meshtapAsync } from '../helpers/cli.js';
 import { corpusPcap } from '../helpers/corpus.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { UsageError } from '../../src/util/errors.js';
 import { startTcpServer } from './helpers/servers.js';
 
 const ONE_GET = corpusPcap('pcapplusplus__one_http_stream_fin.pcap');
-const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 
-/** The CLI in a child process without blocking this one's event loop (the test's server runs here). */
-function replayCli(
-  port: number,
-  ...flags: string[]
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const args = ['replay', ONE_GET, '--to', `127.0.0.1:${port}`, ...flags];
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const status = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-        done({ status, stdout, stderr });
-      },
-    );
-  });
+/** The CLI in a child process (the test's server runs in this one). */
+function replayCli(port: number, ...flags: string[]): ReturnType<typeof meshtapAsync> {
+  return meshtapAsync(['replay', ONE_GET, '--to', `127.0.0.1:${port}`, ...flags]);
 }
 
 describe('meshtap replay (CLI)', () => {
