@@ -85,7 +85,14 @@ export async function hubJson<T>(
 /** Streams a response body into a new file (or stdout for `-`); an existing file is never overwritten. */
 export async function saveBody(res: Response, out: string): Promise<void> {
   if (res.body === null) return;
-  const dest = out === '-' ? process.stdout : (await createOutput(out)).createWriteStream();
+  let dest: NodeJS.WritableStream;
+  try {
+    dest = out === '-' ? process.stdout : (await createOutput(out)).createWriteStream();
+  } catch (err) {
+    // An unread body keeps its connection, and so the process, alive.
+    await res.body.cancel();
+    throw err;
+  }
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), dest);
 }
 
