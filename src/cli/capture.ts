@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import type { CaptureTask } from '../capture/task-table.js';
-import { addHubOptions, hubConnection, hubJson, hubRequest, saveBody } from './hub-client.js';
+import { addHubOptions, hubConnection, type HubFlags, hubJson, hubRequest, saveBody } from './hub-client.js';
 import { parsePositiveInt } from './options.js';
-
-type HubFlags = { hub: string; token?: string; data: string };
 
 /** `meshtap capture create|list|get|download|delete`: capture tasks on a running hub. */
 export function registerCaptureCommand(program: Command): void {

@@ -12,6 +12,9 @@ import { defaultDataDir } from '../store/data-dir.js';
 
 export { defaultDataDir };
 
+/** The options addHubOptions adds, as commander hands them to an action. */
+export type HubFlags = { hub: string; token?: string; data: string };
+
 export interface HubConnection {
   url: string;
   token: string | null;
@@ -25,7 +28,7 @@ export function addHubOptions(cmd: Command): Command {
     .option('--data <dir>', 'data directory holding the local hub token', defaultDataDir());
 }
 
-export function hubConnection(flags: { hub: string; token?: string; data: string }): HubConnection {
+export function hubConnection(flags: HubFlags): HubConnection {
   const tokenFile = join(flags.data, 'hub-token');
   const token =
     flags.token ??

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import type { SnapshotInfo } from '../snapshot/snapshot-folder.js';
-import { addHubOptions, hubConnection, hubJson, hubRequest, saveBody } from './hub-client.js';
+import { addHubOptions, hubConnection, type HubFlags, hubJson, hubRequest, saveBody } from './hub-client.js';
 import { parseTimeFlag } from './options.js';
-
-type HubFlags = { hub: string; token?: string; data: string };
 
 /** The hub's path of one snapshot: names are checked by the hub, but must still travel as one path segment. */
 const snapshotPath = (name: string): string => `/api/snapshots/${encodeURIComponent(name)}`;
@@ -38,8 +36,8 @@ export function registerHubSnapshotCommands(snapshot: Command): void {
       process.stdout.write(
         `${'CREATED'.padEnd(24)} ${'BYTES'.padStart(12)} ${'STREAMS'.padStart(8)} ${'ENTRIES'.padStart(8)}  NAME  QUERY\n`,
       );
+      const count = (n: number | undefined) => (n === undefined ? '-' : String(n)).padStart(8);
       for (const s of list) {
-        const count = (n: number | undefined) => (n === undefined ? '-' : String(n)).padStart(8);
         process.stdout.write(
           `${s.createdAt.padEnd(24)} ${String(s.size).padStart(12)} ${count(s.streams)} ${count(s.entries)}  ${s.name}  ${s.query || 'all'}\n`,
         );

@@ -3,10 +3,9 @@ import { formatEndpoint, formatPortRange } from '../mirror/cidr.js';
 import type { MirrorCounters, MirrorFilter, MirrorRule, MirrorSession, Tag } from '../mirror/types.js';
 import { destinationEndpoints, formatSource } from '../mirror/validate-session.js';
 import { UsageError } from '../util/errors.js';
-import { addHubOptions, hubConnection, hubJson, type HubConnection } from './hub-client.js';
+import { addHubOptions, type HubConnection, hubConnection, type HubFlags, hubJson } from './hub-client.js';
 import { parsePositiveInt } from './options.js';
 
-type HubFlags = { hub: string; token?: string; data: string };
 type SessionView = MirrorSession & { counters?: MirrorCounters | null };
 
 /**

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { addHubOptions, hubConnection, hubRequest } from './hub-client.js';
+import { addHubOptions, hubConnection, type HubFlags, hubRequest } from './hub-client.js';
 import { parsePositiveInt } from './options.js';
-
-type HubFlags = { hub: string; token?: string; data: string };
 
 /** `meshtap trace add|show|clear` and `meshtap show run` against a running hub's live graph. */
 export function registerTraceCommands(program: Command): void {
