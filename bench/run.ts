@@ -19,6 +19,7 @@ const BENCHES: Record<string, (ctx: Parameters<typeof benchRead>[0]) => Promise<
   read: benchRead,
   filter: benchFilter,
   entries: benchEntries,
+  ingest: async (ctx) => (await import('./ingest.js')).benchIngest(ctx),
   query: async (ctx) => (await import('./query.js')).benchQuery(ctx),
   mirror: async (ctx) => (await import('./mirror.js')).benchMirror(ctx),
   live: async (ctx) => (await import('./live.js')).benchLive(ctx),

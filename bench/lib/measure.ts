@@ -56,6 +56,8 @@ export interface CommandSpec {
   cmd: string;
   args: string[];
   stdoutTo?: string;
+  /** Runs before each timed run, untimed (e.g. removing what the previous run wrote). */
+  before?: () => void;
 }
 
 /** Rounds of every comparison: BENCH_ROUNDS, 3 by default. */
@@ -71,6 +73,7 @@ export async function bestOf(commands: CommandSpec[], rounds = BENCH_ROUNDS): Pr
   const best: Array<Timing | null> = commands.map(() => null);
   for (let round = 0; round < rounds; round++) {
     for (const [i, c] of commands.entries()) {
+      c.before?.();
       const t = await timeCommand(c.label, c.cmd, c.args, c.stdoutTo);
       const kept = best[i];
       best[i] =

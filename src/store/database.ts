@@ -16,6 +16,8 @@ export class StoreError extends MeshtapError {
 /** `PRAGMA user_version` of a meshtap store: the version of the bookkeeping table below. */
 const STORE_FORMAT = 1;
 
+const PAGE_SIZE = 16384;
+
 /**
  * Opens (creating if needed) the SQLite file of a store, or `':memory:'`. WAL lets readers
  * (queries, export) run while the ingest writes; synchronous=NORMAL in WAL mode loses at most
@@ -32,6 +34,12 @@ export function openStoreDatabase(path: string): StoreDatabase {
       path,
     });
   }
+  // 16 KiB pages, set before WAL mode and the first table (a store that exists keeps its
+  // own; SQLite cannot change it in WAL mode). An entry's JSON is ~4 KB with headers and
+  // bodies, so 4 KiB pages put most rows on overflow pages, and every page is one write to the
+  // WAL and one more at the checkpoint: `meshtap ingest` of 100,000 packets (35,201 entries)
+  // made 151,180 pwrite and 39,923 pread calls with 4 KiB pages, 52,853 and 9,562 with 16 KiB.
+  db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

@@ -252,6 +252,26 @@ describe('store database', () => {
       db.close();
     }));
 
+  test('a new file database has 16 KiB pages; one made with 4 KiB pages keeps them and takes entries', () =>
+    inTempDir((dir) => {
+      const fresh = openStoreDatabase(join(dir, 'new.sqlite'));
+      assert.equal(fresh.pragma('page_size', { simple: true }), 16384);
+      fresh.close();
+      // A store as earlier versions made it: SQLite's default page size, in WAL mode.
+      const file = join(dir, 'old.sqlite');
+      const old = new Database(file);
+      old.pragma('page_size = 4096');
+      old.pragma('journal_mode = WAL');
+      old.exec('CREATE TABLE earlier (x INTEGER)');
+      old.close();
+      const db = openStoreDatabase(file);
+      assert.equal(db.pragma('page_size', { simple: true }), 4096);
+      const index = new EntriesIndex(db);
+      index.insertMany(SAMPLES.map((entry) => ({ entry, streamKey: 's', node: 'n' })));
+      assert.equal(index.count(), SAMPLES.length);
+      db.close();
+    }));
+
   test('modules migrate independently and only once; entries survive reopening', () =>
     inTempDir((dir) => {
       const file = join(dir, 'store.sqlite');
