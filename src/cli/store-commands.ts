@@ -7,6 +7,9 @@ import { defaultDataDir } from './hub-client.js';
 import { parseChoice, parsePositiveInt, parseTimeFlag } from './options.js';
 import { registerHubSnapshotCommands } from './hub-snapshots.js';
 
+/** A file is read as fast as it goes, so its entries are committed in thousands, not per vector. */
+const INGEST_COMMIT_ENTRIES = 2000;
+
 interface DataFlags {
   data: string;
   node?: string;
@@ -67,6 +70,7 @@ export function registerStoreCommands(program: Command): void {
         let entries = 0;
         const result = await store.ingestFile(file, {
           filter: flags.filter,
+          commitEntries: INGEST_COMMIT_ENTRIES,
           onStored: (rows) => (entries += rows.length),
         });
         process.stdout.write(`${result.packets} packets, ${entries} entries into ${flags.data}\n`);

@@ -25,6 +25,13 @@ export interface StoreOpenOptions {
 
 export interface IngestFileOptions {
   filter?: string;
+  /**
+   * Entries are committed once this many are pending, and at the end. The default, 1,
+   * commits after every vector, as a live capture's feed needs (a later vector may never
+   * come). Reading a file, larger transactions rewrite each index page once for many
+   * entries: 50,000 entries in transactions of 100 wrote 809 MB to the WAL, of 1,000 230 MB.
+   */
+  commitEntries?: number;
   /** Called with every entry once it is stored (the live WebSocket feed). */
   onStored?(entries: readonly IndexRow[], ids: readonly number[]): void;
   onGraph?: IngestOptions['onGraph'];
@@ -72,6 +79,7 @@ export class Store {
       opts.onStored?.(pending, ids);
       pending.length = 0;
     };
+    const commitEntries = opts.commitEntries ?? 1;
     const result = await ingestCapture({
       source,
       filter: opts.filter,
@@ -82,14 +90,19 @@ export class Store {
         dropUnclaimed: this.dropUnclaimed,
         retention: {
           settings: this.retention,
-          onStreamsRemoved: (keys) => this.entries.deleteByStreamKeys(keys),
+          onStreamsRemoved: (keys) => {
+            commit(); // pending entries of a removed stream go with it, not after it
+            this.entries.deleteByStreamKeys(keys);
+          },
         },
       },
       names: this.names,
       onEntry: (entry: EntryDraft, streamKey: string) => pending.push({ entry, streamKey, node: this.node }),
-      afterVector: commit,
+      afterVector: () => {
+        if (pending.length >= commitEntries) commit();
+      },
       onGraph: opts.onGraph,
-    });
+    }).finally(commit);
     this.names.save();
     return result;
   }
