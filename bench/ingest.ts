@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Store, STORE_DATABASE_FILE } from '../src/store/store.js';
 import { BENCH_ROUNDS, bestOf, ratio, type Timing } from './lib/measure.js';
 import type { BenchContext } from './read.js';
 
@@ -41,9 +42,11 @@ export async function benchIngest(ctx: BenchContext): Promise<void> {
   ]);
   const stored = /(\d+) packets, (\d+) entries/.exec(ingest.stdout);
   const entryCount = Number(stored?.[2] ?? NaN);
-  const index = filesBytes(store, (name) => name.startsWith('index.sqlite'));
-  const streams = filesBytes(store, (name) => name.endsWith('.pcap'));
-  const streamFiles = countFiles(store, (name) => name.endsWith('.pcap'));
+  // The last run's store, as its own usage report counts it (the WAL is empty once it closed).
+  const index = statSync(join(store, STORE_DATABASE_FILE)).size;
+  const opened = await Store.open({ dataDir: store, node: 'bench' });
+  const { streams: streamFiles, fileBytes: streams } = opened.usage();
+  opened.close();
   fresh();
 
   console.log(
@@ -70,28 +73,4 @@ export async function benchIngest(ctx: BenchContext): Promise<void> {
     `ingest/entries = ${ratio(ingest.seconds, entries.seconds)} wall, ${ratio(ingest.cpuSeconds, entries.cpuSeconds)} CPU ` +
       `(the store's share); ingest/tcpdump = ${ratio(ingest.seconds, tcpdump.seconds)} wall`,
   );
-}
-
-function walk(dir: string, visit: (path: string, name: string) => void): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) walk(path, visit);
-    else if (e.isFile()) visit(path, e.name);
-  }
-}
-
-function filesBytes(dir: string, wanted: (name: string) => boolean): number {
-  let total = 0;
-  walk(dir, (path, name) => {
-    if (wanted(name)) total += statSync(path).size;
-  });
-  return total;
-}
-
-function countFiles(dir: string, wanted: (name: string) => boolean): number {
-  let n = 0;
-  walk(dir, (_path, name) => {
-    if (wanted(name)) n++;
-  });
-  return n;
 }
