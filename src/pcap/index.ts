@@ -9,5 +9,5 @@ export {
 } from './writer.js';
 export { CAPTURE_ERROR_CODES, type CaptureErrorCode } from './codes.js';
 export { MAX_RECORD_BYTES, MAX_BLOCK_BYTES } from './limits.js';
-export type { NameRecord } from './parser.js';
+export type { NameRecord, RecordGate } from './parser.js';
 export { copyRecord, type CaptureFormat, type CaptureInterface, type PacketRecord } from './record.js';

@@ -2,6 +2,19 @@ import { captureError, CAPTURE_ERROR_CODES as E } from './codes.js';
 import { IO_CHUNK_BYTES } from './limits.js';
 import type { CaptureFileError } from '../util/errors.js';
 
+/** What the encoders write into: they reserve() room, then fill `bytes` from `used` on and advance it. */
+export interface CaptureOutput {
+  bytes: Uint8Array;
+  view: DataView;
+  used: number;
+  /** Makes room for `count` more bytes at `used`. */
+  reserve(count: number): void;
+  /** Called after each vector: passes buffered bytes on as the destination needs, and reports write errors. */
+  flush(): Promise<void>;
+  /** Writes everything left and releases the destination. */
+  close(): Promise<void>;
+}
+
 /** Buffers kept for reuse: enough for the writes a drained file stream has in flight. */
 const SPARE_BUFFERS = 2;
 
@@ -16,7 +29,7 @@ const SPARE_BUFFERS = 2;
  * PassThrough does), so its buffers are never reused. flush() waits for the stream to
  * drain: that is how the synchronous write() path gets backpressure.
  */
-export class OutputBuffer {
+export class OutputBuffer implements CaptureOutput {
   bytes: Uint8Array = new Uint8Array(IO_CHUNK_BYTES);
   view: DataView = new DataView(this.bytes.buffer);
   used = 0;
@@ -42,7 +55,7 @@ export class OutputBuffer {
     });
   }
 
-  /** Makes room for `count` more bytes at `used`, passing what is gathered on and taking a new buffer if needed. */
+  /** Passes what is gathered on and takes a new buffer when `count` more bytes do not fit. */
   reserve(count: number): void {
     if (this.used + count <= this.bytes.length) return;
     this.handOff();

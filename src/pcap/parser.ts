@@ -17,6 +17,20 @@ export interface NameRecord {
 }
 
 /**
+ * A capture filter applied where records are parsed (libpcap applies a savefile's filter the
+ * same way, before the packet reaches its caller): the frame is `bytes[offset .. offset +
+ * caplen)`. A record it rejects never becomes a PacketRecord. It may throw (a
+ * filter that cannot apply to the file's link type); the throw reaches the reader's consumer.
+ */
+export type RecordGate = (
+  bytes: Uint8Array,
+  offset: number,
+  caplen: number,
+  origLen: number,
+  linkType: number,
+) => boolean;
+
+/**
  * A resumable parser for one capture format (the ws `Receiver` pattern): it consumes
  * whole units (file header, record, block) from a window and stops when the next unit
  * is not complete, saying in `needed` how many bytes that unit spans. It never throws:
@@ -29,6 +43,8 @@ export interface FormatParser {
   error: CaptureFileError | null;
   /** Total byte length of the unit parse() stopped at for lack of bytes. */
   needed: number;
+  /** Records pass this before they are handed out; null passes all. */
+  gate: RecordGate | null;
   /** Parses units in [pos, end) of the window, appending packets to `out` until it holds `max`; returns the new position. */
   parse(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number;
   /** The input ended with `leftover` unparsed bytes starting at absolute offset `at`. */

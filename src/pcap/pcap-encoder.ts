@@ -1,6 +1,6 @@
 import { MeshtapError } from '../util/errors.js';
 import { CAPTURE_ERROR_CODES as E } from './codes.js';
-import type { OutputBuffer } from './output-buffer.js';
+import type { CaptureOutput } from './output-buffer.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US } from './parser.js';
 import type { PacketRecord } from './record.js';
 
@@ -13,7 +13,7 @@ export class PcapEncoder {
   private headerWritten = false;
 
   constructor(
-    private readonly out: OutputBuffer,
+    private readonly out: CaptureOutput,
     private readonly snaplen: number,
     private readonly nanosecond: boolean,
     linkType: number | undefined,

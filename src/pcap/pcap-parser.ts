@@ -7,6 +7,7 @@ import {
   type ByteWindow,
   type FormatParser,
   type NameRecord,
+  type RecordGate,
 } from './parser.js';
 import type { CaptureInterface, PacketRecord } from './record.js';
 
@@ -23,6 +24,7 @@ export class PcapParser implements FormatParser {
   readonly names: NameRecord[] = [];
   error: CaptureFileError | null = null;
   needed = FILE_HEADER_BYTES;
+  gate: RecordGate | null = null;
   private littleEndian = true;
   private fractionToNs = 1000;
   private fractionPerSec = 1_000_000;
@@ -96,6 +98,7 @@ export class PcapParser implements FormatParser {
   private readRecords(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number {
     const view = win.view;
     const le = this.littleEndian;
+    const gate = this.gate;
     while (out.length < max) {
       if (end - pos < RECORD_HEADER_BYTES) {
         this.needed = RECORD_HEADER_BYTES;
@@ -115,7 +118,11 @@ export class PcapParser implements FormatParser {
         this.needed = size;
         return pos;
       }
-      out.push(this.makeRecord(win, pos, caplen));
+      if (
+        gate === null ||
+        gate(win.bytes, pos + RECORD_HEADER_BYTES, caplen, view.getUint32(pos + 12, le), this.linkType)
+      )
+        out.push(this.makeRecord(win, pos, caplen));
       pos += size;
     }
     return pos;

@@ -1,4 +1,4 @@
-import type { OutputBuffer } from './output-buffer.js';
+import type { CaptureOutput } from './output-buffer.js';
 import { PCAPNG_SHB_TYPE } from './parser.js';
 import type { CaptureInterface, PacketRecord } from './record.js';
 import { nsToUnits, type Halves } from './timestamp.js';
@@ -37,7 +37,7 @@ export class PcapngEncoder {
   private readonly ts: Halves = { hi: 0, lo: 0 };
 
   constructor(
-    private readonly out: OutputBuffer,
+    private readonly out: CaptureOutput,
     private readonly interfaces: readonly CaptureInterface[],
     private readonly snaplen: number,
   ) {

@@ -7,6 +7,7 @@ import {
   type ByteWindow,
   type FormatParser,
   type NameRecord,
+  type RecordGate,
 } from './parser.js';
 import { readNameRecords } from './pcapng-names.js';
 import { readPacketOptions, readInterfaceOptions, validateOptions } from './pcapng-block-options.js';
@@ -37,6 +38,7 @@ export class PcapngParser implements FormatParser {
   readonly names: NameRecord[] = [];
   error: CaptureFileError | null = null;
   needed = MIN_BLOCK;
+  gate: RecordGate | null = null;
   private le = true;
   private section = -1;
   /** Index in `interfaces` of the current section's interface 0. */
@@ -213,8 +215,18 @@ export class PcapngParser implements FormatParser {
       const bad = readPacketOptions(win, optionsStart, bodyEnd, le, record);
       if (bad >= 0) return this.fail(E.PCAPNG_BAD_OPTION, 'packet option runs past the block', win, bad);
     }
-    out.push(record);
+    this.admit(record, out);
     return true;
+  }
+
+  /** Passes a whole, valid record through the gate (damage is reported whether or not the filter wants the packet). */
+  private admit(record: WindowRecord, out: PacketRecord[]): void {
+    const gate = this.gate;
+    if (
+      gate === null ||
+      gate(record.win.bytes, record.offset, record.caplen, record.origLen, record.linkType)
+    )
+      out.push(record);
   }
 
   /** SPB: no timestamp, no interface id (always interface 0), captured length bounded by that interface's snaplen. */
@@ -230,7 +242,7 @@ export class PcapngParser implements FormatParser {
       return this.fail(E.PCAP_RECORD_TOO_LARGE, `record of ${caplen} bytes`, win, pos + 8);
     if (caplen > length - MIN_SPB)
       return this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, 'packet exceeds block', win, pos + 4);
-    out.push(new WindowRecord(win, pos + 12, caplen, origLen, 0, 0, iface.linkType, this.sectionBase));
+    this.admit(new WindowRecord(win, pos + 12, caplen, origLen, 0, 0, iface.linkType, this.sectionBase), out);
     return true;
   }
 }

@@ -4,7 +4,14 @@ import type { CaptureFileError } from '../util/errors.js';
 import { BlockingFileSource, FileSource, StreamSource, type ByteSource } from './byte-source.js';
 import { CAPTURE_ERROR_CODES as E, captureError } from './codes.js';
 import { DEFAULT_BATCH_SIZE, IO_CHUNK_BYTES } from './limits.js';
-import { detectFormat, windowOf, type ByteWindow, type FormatParser, type NameRecord } from './parser.js';
+import {
+  detectFormat,
+  windowOf,
+  type ByteWindow,
+  type FormatParser,
+  type NameRecord,
+  type RecordGate,
+} from './parser.js';
 import { createParser } from './parsers.js';
 import type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js';
 
@@ -46,6 +53,7 @@ class StreamCaptureReader implements CaptureReader {
     private readonly source: ByteSource | null,
     private readonly batchSize: number,
     openError: CaptureFileError | null,
+    private readonly gate: RecordGate | null = null,
   ) {
     this.ownError = openError;
   }
@@ -73,6 +81,7 @@ class StreamCaptureReader implements CaptureReader {
       return;
     }
     this.parser = createParser(this.format);
+    this.parser.gate = this.gate;
   }
 
   async *batches(): AsyncIterableIterator<PacketRecord[]> {
@@ -154,6 +163,8 @@ export interface OpenOptions {
   batchSize?: number;
   /** Read a file path with blocking reads (command-line runs; see BlockingFileSource). */
   blockingReads?: boolean;
+  /** A capture filter applied as records are parsed: records it rejects are never handed out. */
+  gate?: RecordGate;
 }
 
 /** Opens a capture file, '-' (stdin) or a readable stream. Never rejects: failures give a reader with `error` set. */
@@ -179,7 +190,7 @@ export async function openCapture(
       return new StreamCaptureReader(null, batchSize, error);
     }
   }
-  const reader = new StreamCaptureReader(byteSource, batchSize, null);
+  const reader = new StreamCaptureReader(byteSource, batchSize, null, opts.gate ?? null);
   await reader.start();
   return reader;
 }

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { OutputBuffer } from './output-buffer.js';
+import { BlockingFileOutput } from './blocking-file-output.js';
+import { OutputBuffer, type CaptureOutput } from './output-buffer.js';
 import { PcapEncoder } from './pcap-encoder.js';
 import { PcapngEncoder } from './pcapng-encoder.js';
 import { MAX_RECORD_BYTES } from './limits.js';
@@ -12,6 +13,8 @@ export interface CaptureWriterOptions {
   snaplen?: number;
   /** Nanosecond pcap; by default chosen when any source interface has finer than microsecond resolution. */
   nanosecond?: boolean;
+  /** Write a file path with blocking writes (command-line runs; see BlockingFileOutput). */
+  blockingWrites?: boolean;
 }
 
 export interface CaptureWriter {
@@ -33,7 +36,7 @@ class BufferedCaptureWriter implements CaptureWriter {
   packetsWritten = 0;
 
   constructor(
-    private readonly out: OutputBuffer,
+    private readonly out: CaptureOutput,
     private readonly encoder: Encoder,
   ) {}
 
@@ -56,9 +59,7 @@ export function createCaptureWriter(
   dest: string | NodeJS.WritableStream,
   opts: CaptureWriterOptions,
 ): CaptureWriter {
-  const ownsStream = typeof dest === 'string';
-  const stream = typeof dest === 'string' ? createWriteStream(dest) : dest;
-  const out = new OutputBuffer(stream, ownsStream);
+  const out = openOutput(dest, opts.blockingWrites === true);
   const interfaces = opts.interfaces ?? [];
   // A pcapng snaplen of 0 means "no limit"; pcap readers expect a real bound there.
   const snaplen = opts.snaplen || interfaces[0]?.snaplen || MAX_RECORD_BYTES;
@@ -72,6 +73,11 @@ export function createCaptureWriter(
           interfaces[0]?.linkType,
         );
   return new BufferedCaptureWriter(out, encoder);
+}
+
+function openOutput(dest: string | NodeJS.WritableStream, blocking: boolean): CaptureOutput {
+  if (typeof dest !== 'string') return new OutputBuffer(dest, false);
+  return blocking ? new BlockingFileOutput(dest) : new OutputBuffer(createWriteStream(dest), true);
 }
 
 /** Output format for a -w path: `.pcapng` means pcapng, anything else pcap. */

@@ -8,7 +8,7 @@ import { FlowPlane } from './flow-plane.js';
 import { armTraces, writeStats } from './stats.js';
 import { feedCapture } from './feed-capture.js';
 import { buildEntriesGraph, CAPTURE_INPUT } from './read-graph.js';
-import { openSource } from './read-capture.js';
+import { CaptureSource } from './capture-source.js';
 
 export type EntriesFormat = 'table' | 'jsonl' | 'har';
 
@@ -116,9 +116,10 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const stderr = opts.stderr ?? process.stderr;
   const writer = new EntryWriter(opts.format, stdout);
   const plane = new FlowPlane({ onEntry: (entry) => writer.add(entry) });
-  const graph = buildEntriesGraph({ filter: opts.filter, plane });
+  const input = new CaptureSource(opts.source, opts.filter, opts.traces);
+  const graph = buildEntriesGraph({ filter: input.graphFilter, plane });
   armTraces(graph, opts.traces);
-  const reader = await openSource(opts.source);
+  const reader = await input.open();
   await feedCapture(reader, graph, () => writer.drain());
   plane.finish();
   await writer.finish();
@@ -126,6 +127,7 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   if (opts.traces.length > 0) info.write(graph.tracer.show());
   if (opts.stats) {
     writeStats(info, graph, CAPTURE_INPUT, [
+      ...input.stats(),
       ['streams', plane.protocols],
       ['anomaly', plane.anomalies],
     ]);

@@ -1,10 +1,4 @@
-import {
-  openCapture,
-  createCaptureWriter,
-  formatForPath,
-  type CaptureReader,
-  type CaptureWriter,
-} from '../pcap/index.js';
+import { createCaptureWriter, formatForPath, type CaptureReader, type CaptureWriter } from '../pcap/index.js';
 import type { CaptureInterface } from '../pcap/record.js';
 import { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
@@ -12,6 +6,7 @@ import { buildReadGraph, CAPTURE_INPUT } from './read-graph.js';
 import { PacketPrinter, type ReadOutputFormat } from './packet-printer.js';
 import { armTraces, writeStats } from './stats.js';
 import { feedCapture } from './feed-capture.js';
+import { CaptureSource } from './capture-source.js';
 
 export type { ReadOutputFormat } from './packet-printer.js';
 
@@ -43,11 +38,15 @@ export interface ReadResult {
 export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadResult> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
-  const reader = await openSource(opts.source);
+  const input = new CaptureSource(opts.source, opts.filter, opts.traces);
+  const reader = await input.open();
   // A live reader knows its interfaces before the first packet (a file reader only after it),
   // so its interface names and timestamp resolution can head the output file.
   const interfaces = typeof opts.source === 'string' ? undefined : [...reader.interfaces];
-  const writer = opts.write === undefined ? null : openWriter(opts.write, opts.outFormat, stdout, interfaces);
+  // Reading a file is a batch run: its output file is written with blocking writes too.
+  const batch = typeof opts.source === 'string' && opts.source !== '-';
+  const writer =
+    opts.write === undefined ? null : openWriter(opts.write, opts.outFormat, stdout, interfaces, batch);
   // When the capture itself goes to stdout, everything else printed goes to stderr.
   const textOut = opts.write === '-' ? stderr : stdout;
   const printer = new PacketPrinter({
@@ -59,7 +58,7 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
   });
   // Packets are decoded only when something looks at their layers: printing, JSON, traces.
   const decode = opts.write === undefined || opts.traces.length > 0;
-  const graph = buildReadGraph({ filter: opts.filter, consumer: printer, decode });
+  const graph = buildReadGraph({ filter: input.graphFilter, consumer: printer, decode });
   armTraces(graph, opts.traces);
 
   try {
@@ -74,7 +73,7 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
 
   if (opts.quiet) textOut.write(`${printer.consumed} packets\n`);
   if (opts.traces.length > 0) textOut.write(graph.tracer.show());
-  if (opts.stats) writeStats(textOut, graph, CAPTURE_INPUT);
+  if (opts.stats) writeStats(textOut, graph, CAPTURE_INPUT, input.stats());
   if (reader.error && !printer.done) {
     stderr.write(`meshtap: ${reader.error.message} [${reader.error.code}]\n`);
     return { packets: printer.consumed, error: reader.error };
@@ -87,18 +86,11 @@ function openWriter(
   format: 'pcap' | 'pcapng' | undefined,
   stdout: NodeJS.WritableStream,
   interfaces: CaptureInterface[] | undefined,
+  blockingWrites: boolean,
 ): CaptureWriter {
   return createCaptureWriter(path === '-' ? stdout : path, {
     format: format ?? formatForPath(path),
     interfaces,
+    blockingWrites,
   });
-}
-
-/**
- * Opens a capture path ('-' is standard input), or passes an already-open reader through.
- * The read and entries pipelines are command-line runs, so a file is read with blocking reads.
- */
-export function openSource(source: string | CaptureReader): Promise<CaptureReader> {
-  if (typeof source !== 'string') return Promise.resolve(source);
-  return openCapture(source === '-' ? process.stdin : source, { blockingReads: true });
 }

@@ -17,6 +17,7 @@ import {
 import type { FlowPlane } from './flow-plane.js';
 
 export const CAPTURE_INPUT = 'pcap-input';
+export const CAPTURE_FILTER = 'pcap-filter';
 
 interface CaptureGraphOptions {
   filter?: string;
@@ -30,9 +31,9 @@ function inputNodes(filter: string | undefined, next: string): GraphNode[] {
   if (filter === undefined) return [new CaptureInputNode(CAPTURE_INPUT, next)];
   const matches = createFrameMatcher(filter);
   return [
-    new CaptureInputNode(CAPTURE_INPUT, 'pcap-filter'),
+    new CaptureInputNode(CAPTURE_INPUT, CAPTURE_FILTER),
     new FilterNode(
-      'pcap-filter',
+      CAPTURE_FILTER,
       next,
       (pkt) => matches(pkt.bytes, pkt.offset, pkt.caplen, pkt.origLen, pkt.linkType),
       filter,

@@ -130,14 +130,39 @@ describe('meshtap read', () => {
   });
 
   test('-w without --trace skips decoding; with --trace it decodes', () => {
+    const filter = 'tcp[tcpflags] & tcp-push != 0';
+    const reference = join(work, 'filtered-tcpdump.pcap');
+    runTool('tcpdump', ['-r', DNS_TCP, '-w', reference, filter]);
+    const rejected = 11 - lines(runTool('tcpdump', ['-n', '-r', reference])).length;
+    assert.ok(rejected > 0 && rejected < 11);
+
+    // The filter runs in the reader: rejected packets never enter the graph, and --stats counts them.
     const out = join(work, 'filtered.pcap');
-    const plain = meshtap(['read', DNS_TCP, '-f', 'tcp[tcpflags] & tcp-push != 0', '-w', out, '--stats']);
+    const plain = meshtap(['read', DNS_TCP, '-f', filter, '-w', out, '--stats']);
     assert.equal(plain.status, 0, plain.stderr);
     const nodes = [...plain.stdout.matchAll(/^(\S+)\s+(?:polling|active)\s/gm)].map((m) => m[1]);
-    assert.deepEqual(nodes.sort(), ['error-drop', 'packet-output', 'pcap-filter', 'pcap-input']);
-    const reference = join(work, 'filtered-tcpdump.pcap');
-    runTool('tcpdump', ['-r', DNS_TCP, '-w', reference, 'tcp[tcpflags] & tcp-push != 0']);
+    assert.deepEqual(nodes.sort(), ['packet-output', 'pcap-input']);
+    assert.match(plain.stdout, new RegExp(`^\\s+${rejected}  pcap-filter: filter did not match$`, 'm'));
     assert.equal(tsharkFrames(out), tsharkFrames(reference));
+
+    // A trace on the input must see the filter's verdicts, so the graph keeps its pcap-filter node.
+    const inGraph = join(work, 'filtered-in-graph.pcap');
+    const verdicts = meshtap([
+      'read',
+      DNS_TCP,
+      '-f',
+      filter,
+      '-w',
+      inGraph,
+      '--trace',
+      'pcap-input:11',
+      '--stats',
+    ]);
+    assert.equal(verdicts.status, 0, verdicts.stderr);
+    assert.equal((verdicts.stdout.match(/: no match$/gm) ?? []).length, rejected);
+    assert.match(verdicts.stdout, new RegExp(`^\\s+${rejected}  pcap-filter: filter did not match$`, 'm'));
+    assert.match(verdicts.stdout, /^pcap-filter\s+active\s+1\s+11\s/m);
+    assert.equal(tsharkFrames(inGraph), tsharkFrames(reference));
     const traced = meshtap([
       'read',
       DNS_TCP,
@@ -168,6 +193,15 @@ describe('meshtap read', () => {
       assert.ok(r.stderr.includes(`[${code}]`), `${args.join(' ')}: ${r.stderr}`);
     }
     assert.equal(meshtap(['read']).status, 2);
+  });
+
+  test('an output that cannot be opened or written exits 1 with its code', () => {
+    const noDir = meshtap(['read', DNS_TCP, '-w', join(work, 'no-such-dir', 'x.pcap')]);
+    assert.equal(noDir.status, 1, noDir.stderr);
+    assert.match(noDir.stderr, /\[CAPTURE_OPEN_FAILED\]/);
+    const full = meshtap(['read', DNS_TCP, '-w', '/dev/full']);
+    assert.equal(full.status, 1, full.stderr);
+    assert.match(full.stderr, /ENOSPC.*\[CAPTURE_IO_ERROR\]/);
   });
 
   test('unreadable and damaged files exit 1 with the damage code, after every complete packet', () => {

@@ -155,7 +155,7 @@ describe('round trip through the writers', () => {
     assert.deepEqual(b.subarray(24), a.subarray(24));
   });
 
-  test('a capture of many output buffers is rewritten byte for byte, with blocking and with async reads', async () => {
+  test('a capture of many output buffers is rewritten byte for byte, with blocking and with async I/O', async () => {
     // ~6 MiB of records (the corpus file's, repeated) crosses the 1 MiB read window and the
     // writer's reused output buffers many times, at every alignment the record sizes give.
     const original = readFileSync(corpusPcap('pcapplusplus__sll.pcap'));
@@ -164,10 +164,14 @@ describe('round trip through the writers', () => {
     const big = Buffer.concat([original.subarray(0, 24), ...Array<Buffer>(copies).fill(records)]);
     const input = join(outDir, 'many-buffers.pcap');
     writeFileSync(input, big);
-    for (const blockingReads of [true, false]) {
-      const out = join(outDir, `many-buffers-${blockingReads}.pcap`);
-      const reader = await openCapture(input, { blockingReads });
-      const writer = createCaptureWriter(out, { format: 'pcap', interfaces: [...reader.interfaces] });
+    for (const blocking of [true, false]) {
+      const out = join(outDir, `many-buffers-${blocking}.pcap`);
+      const reader = await openCapture(input, { blockingReads: blocking });
+      const writer = createCaptureWriter(out, {
+        format: 'pcap',
+        interfaces: [...reader.interfaces],
+        blockingWrites: blocking,
+      });
       for await (const batch of reader.batches()) {
         for (const r of batch) writer.write(r);
         await writer.flush();
@@ -175,8 +179,8 @@ describe('round trip through the writers', () => {
       await writer.close();
       assert.equal(reader.error, null);
       const written = readFileSync(out);
-      assert.equal(written.length, big.length, `blocking reads: ${blockingReads}`);
-      assert.ok(written.subarray(24).equals(big.subarray(24)), `blocking reads: ${blockingReads}`);
+      assert.equal(written.length, big.length, `blocking I/O: ${blocking}`);
+      assert.ok(written.subarray(24).equals(big.subarray(24)), `blocking I/O: ${blocking}`);
     }
     // A caller's stream may keep the chunks it was given (a PassThrough nobody reads yet):
     // they must still hold their bytes at the end.
@@ -198,6 +202,28 @@ describe('round trip through the writers', () => {
     assert.equal(missing.error?.code, E.CAPTURE_OPEN_FAILED);
     const directory = await openCapture(outDir, { blockingReads: true });
     assert.equal(directory.error?.code, E.CAPTURE_IO_ERROR);
+  });
+
+  test('blocking writes report an unopenable path and a failed write with the usual codes', async () => {
+    const { records } = readCaptureBuffer(readFileSync(corpusPcap('pcapplusplus__sll.pcap')));
+    const noDir = createCaptureWriter(join(outDir, 'no-such-dir', 'x.pcap'), {
+      format: 'pcap',
+      blockingWrites: true,
+    });
+    noDir.write(records[0]!);
+    await assert.rejects(noDir.close(), { code: E.CAPTURE_OPEN_FAILED });
+    // /dev/full takes the open and refuses every write (ENOSPC). The refusal comes when the
+    // first buffer fills, and the next flush reports it rather than the end of the run.
+    const full = createCaptureWriter('/dev/full', { format: 'pcap', blockingWrites: true });
+    let bytes = 0;
+    while (bytes <= 2 * 1024 * 1024) {
+      for (const r of records) {
+        full.write(r);
+        bytes += 16 + r.data.length;
+      }
+    }
+    await assert.rejects(full.flush(), { code: E.CAPTURE_IO_ERROR });
+    await assert.rejects(full.close(), { code: E.CAPTURE_IO_ERROR });
   });
 
   test('formatForPath goes by extension, pcap by default', () => {

@@ -33,6 +33,9 @@ export class CaptureInputNode implements GraphNode {
   }
 }
 
+/** The drop reason of a packet the filter rejects. */
+export const FILTER_MISMATCH = 'filter did not match';
+
 /** Passes packets a predicate accepts and drops the rest (the pcap-filter of `read -f`). */
 export class FilterNode implements GraphNode {
   readonly nextNodes: string[];
@@ -50,7 +53,7 @@ export class FilterNode implements GraphNode {
     for (let i = 0; i < frame.count; i++) {
       const pkt = frame.packets[i]!;
       if (this.accepts(pkt)) out.enqueue(0, pkt);
-      else out.drop(pkt, 'filter did not match');
+      else out.drop(pkt, FILTER_MISMATCH);
     }
   }
 
