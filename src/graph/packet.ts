@@ -1,6 +1,6 @@
 import type { Layer } from '../decode/layer.js';
 import { WindowRecord } from '../pcap/parser.js';
-import type { PacketRecord } from '../pcap/record.js';
+import type { FramedRecord, PacketRecord } from '../pcap/record.js';
 import type { PacketTrace } from './trace.js';
 
 /**
@@ -8,7 +8,7 @@ import type { PacketTrace } from './trace.js';
  * bytes plus the metadata nodes add on the way (decoded layers, where the next header
  * starts, the trace buffer when the packet is traced, the drop reason).
  */
-export class GraphPacket {
+export class GraphPacket implements FramedRecord {
   /** Order of arrival at the graph; sinks use it to restore input order within a vector. */
   seq: number;
   /**
@@ -19,6 +19,8 @@ export class GraphPacket {
   bytes: Uint8Array;
   offset: number;
   caplen: number;
+  /** See FramedRecord.rawHeader: the captured record's header as read, when a writer can copy it. */
+  rawHeader: number;
   origLen: number;
   tsSec: number;
   tsNsec: number;
@@ -44,11 +46,13 @@ export class GraphPacket {
       this.bytes = record.win.bytes;
       this.offset = record.offset;
       this.caplen = record.caplen;
+      this.rawHeader = record.rawHeader;
     } else {
       const data = record.data;
       this.bytes = data;
       this.offset = 0;
       this.caplen = data.length;
+      this.rawHeader = 0;
     }
     this.origLen = record.origLen;
     this.tsSec = record.tsSec;

@@ -10,4 +10,10 @@ export {
 export { CAPTURE_ERROR_CODES, type CaptureErrorCode } from './codes.js';
 export { MAX_RECORD_BYTES, MAX_BLOCK_BYTES } from './limits.js';
 export type { NameRecord, RecordGate } from './parser.js';
-export { copyRecord, type CaptureFormat, type CaptureInterface, type PacketRecord } from './record.js';
+export {
+  copyRecord,
+  type CaptureFormat,
+  type CaptureInterface,
+  type FramedRecord,
+  type PacketRecord,
+} from './record.js';

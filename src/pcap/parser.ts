@@ -1,5 +1,5 @@
 import type { CaptureFileError } from '../util/errors.js';
-import type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js';
+import type { CaptureFormat, CaptureInterface, FramedRecord, PacketRecord } from './record.js';
 
 /** The bytes a parser works on: `bytes[0]` is at absolute file offset `base`. */
 export interface ByteWindow {
@@ -78,7 +78,7 @@ export function windowOf(bytes: Uint8Array, base: number): ByteWindow {
  * as parsing the record. Made with the Uint8Array constructor from the window's cached
  * buffer and offset: `subarray()` looks up a species constructor on every call.
  */
-export class WindowRecord implements PacketRecord {
+export class WindowRecord implements FramedRecord {
   comments: string[] | undefined;
   flags: number | undefined;
   private view: Uint8Array | null;
@@ -92,10 +92,16 @@ export class WindowRecord implements PacketRecord {
     public tsNsec: number,
     public linkType: number,
     public interfaceId: number,
+    /** See FramedRecord.rawHeader. */
+    readonly rawHeader: number,
   ) {
     this.comments = undefined;
     this.flags = undefined;
     this.view = null;
+  }
+
+  get bytes(): Uint8Array {
+    return this.win.bytes;
   }
 
   get data(): Uint8Array {

@@ -3,6 +3,7 @@ import { CAPTURE_ERROR_CODES as E, captureError } from './codes.js';
 import { MAX_RECORD_BYTES } from './limits.js';
 import {
   PCAP_MAGIC_NS,
+  PCAP_MAGIC_US,
   WindowRecord,
   type ByteWindow,
   type FormatParser,
@@ -29,6 +30,7 @@ export class PcapParser implements FormatParser {
   private fractionToNs = 1000;
   private fractionPerSec = 1_000_000;
   private linkType = 0;
+  private rawHeader = 0;
 
   parse(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number {
     if (this.error) return pos;
@@ -63,6 +65,8 @@ export class PcapParser implements FormatParser {
     const nano = view.getUint32(pos, le) === PCAP_MAGIC_NS;
     this.fractionToNs = nano ? 1 : 1000;
     this.fractionPerSec = nano ? 1_000_000_000 : 1_000_000;
+    // A little-endian file's record headers are what PcapEncoder writes for the same resolution.
+    this.rawHeader = le ? (nano ? PCAP_MAGIC_NS : PCAP_MAGIC_US) : 0;
     const major = view.getUint16(pos + 4, le);
     const minor = view.getUint16(pos + 6, le);
     if (major !== 2) {
@@ -143,6 +147,7 @@ export class PcapParser implements FormatParser {
       (fraction - carry * this.fractionPerSec) * this.fractionToNs,
       this.linkType,
       0,
+      carry === 0 ? this.rawHeader : 0,
     );
   }
 }

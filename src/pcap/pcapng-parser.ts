@@ -209,6 +209,7 @@ export class PcapngParser implements FormatParser {
       this.time.nsec,
       this.interfaces[interfaceId].linkType,
       interfaceId,
+      0,
     );
     const optionsStart = (dataEnd + 3) & ~3;
     if (optionsStart < bodyEnd) {
@@ -242,7 +243,10 @@ export class PcapngParser implements FormatParser {
       return this.fail(E.PCAP_RECORD_TOO_LARGE, `record of ${caplen} bytes`, win, pos + 8);
     if (caplen > length - MIN_SPB)
       return this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, 'packet exceeds block', win, pos + 4);
-    this.admit(new WindowRecord(win, pos + 12, caplen, origLen, 0, 0, iface.linkType, this.sectionBase), out);
+    this.admit(
+      new WindowRecord(win, pos + 12, caplen, origLen, 0, 0, iface.linkType, this.sectionBase, 0),
+      out,
+    );
     return true;
   }
 }

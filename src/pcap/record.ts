@@ -23,6 +23,22 @@ export interface PacketRecord {
   flags?: number;
 }
 
+/**
+ * A record that also says where its bytes lie in the buffer it was read into, so a writer
+ * can copy runs of records without touching them one by one.
+ */
+export interface FramedRecord extends PacketRecord {
+  /** The frame is `bytes[offset .. offset + caplen)`. */
+  bytes: Uint8Array;
+  offset: number;
+  caplen: number;
+  /**
+   * PCAP_MAGIC_US or PCAP_MAGIC_NS when the 16 bytes before `offset` are this record's
+   * little-endian pcap header of that resolution exactly as a writer would encode it; 0 otherwise.
+   */
+  rawHeader: number;
+}
+
 /** One capture interface as described by a pcap header or a pcapng IDB. */
 export interface CaptureInterface {
   linkType: number;

@@ -4,7 +4,7 @@ import { OutputBuffer, type CaptureOutput } from './output-buffer.js';
 import { PcapEncoder } from './pcap-encoder.js';
 import { PcapngEncoder } from './pcapng-encoder.js';
 import { MAX_RECORD_BYTES } from './limits.js';
-import type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js';
+import type { CaptureFormat, CaptureInterface, FramedRecord, PacketRecord } from './record.js';
 
 export interface CaptureWriterOptions {
   format: CaptureFormat;
@@ -20,6 +20,8 @@ export interface CaptureWriterOptions {
 export interface CaptureWriter {
   /** Encodes the record into the internal buffer (copying its data); throws PCAP_WRITER_LINKTYPE_MISMATCH for a second link type in pcap. */
   write(record: PacketRecord): void;
+  /** Writes the first `count` records of a vector, as write() would one by one (pcap copies runs of them at once). */
+  writeVector(records: readonly (FramedRecord | undefined)[], count: number): void;
   /** Passes buffered bytes on and waits until the destination has taken them (backpressure). */
   flush(): Promise<void>;
   /** Flushes and, for a path, closes the file. */
@@ -29,6 +31,7 @@ export interface CaptureWriter {
 
 interface Encoder {
   write(record: PacketRecord): void;
+  writeVector?(records: readonly (FramedRecord | undefined)[], count: number): void;
   finish(): void;
 }
 
@@ -43,6 +46,14 @@ class BufferedCaptureWriter implements CaptureWriter {
   write(record: PacketRecord): void {
     this.encoder.write(record);
     this.packetsWritten += 1;
+  }
+
+  writeVector(records: readonly (FramedRecord | undefined)[], count: number): void {
+    const encoder = this.encoder;
+    if (encoder.writeVector) {
+      encoder.writeVector(records, count);
+      this.packetsWritten += count;
+    } else for (let i = 0; i < count; i++) this.write(records[i]!);
   }
 
   flush(): Promise<void> {

@@ -5,6 +5,7 @@ import { formatCaptureTime } from '../graph/nodes/input-node.js';
 import type { CaptureWriter } from '../pcap/index.js';
 import type { PacketConsumer } from '../graph/nodes/packet-output.js';
 import type { GraphPacket } from '../graph/packet.js';
+import type { Frame } from '../graph/frame.js';
 
 export type ReadOutputFormat = 'text' | 'json';
 
@@ -33,13 +34,19 @@ export class PacketPrinter implements PacketConsumer {
     return this.opts.limit !== undefined && this.consumed >= this.opts.limit;
   }
 
-  consume(pkt: GraphPacket): void {
-    if (this.done) return;
-    this.consumed++;
-    this.opts.writer?.write(pkt);
+  consume(frame: Frame): void {
+    const limit = this.opts.limit;
+    const count = limit === undefined ? frame.count : Math.min(frame.count, limit - this.consumed);
+    if (count <= 0) return;
+    this.consumed += count;
+    const packets = frame.packets;
+    this.opts.writer?.writeVector(packets, count);
     if (!this.opts.print) return;
-    if (this.opts.format === 'json') this.chunks.push(JSON.stringify(packetToJson(pkt)));
-    else this.chunks.push(formatPacketLine(pkt, pkt.layers));
+    for (let i = 0; i < count; i++) {
+      const pkt = packets[i]!;
+      if (this.opts.format === 'json') this.chunks.push(JSON.stringify(packetToJson(pkt)));
+      else this.chunks.push(formatPacketLine(pkt, pkt.layers));
+    }
   }
 
   async drain(): Promise<void> {
