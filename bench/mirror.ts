@@ -60,10 +60,7 @@ async function timeFeed(
 
 async function readGraphRun(path: string): Promise<Run> {
   let packets = 0;
-  const graph = buildReadGraph({
-    consumer: { consume: (vector) => void (packets += vector.count) },
-    decode: true,
-  });
+  const graph = buildReadGraph({ consumer: { consume: (vector) => void (packets += vector.count) } });
   const seconds = await timeFeed(path, graph, () => undefined);
   return { label: 'read graph (meshtap read -q)', seconds, packets, counters: null, nodeNanos: new Map() };
 }

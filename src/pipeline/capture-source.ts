@@ -2,7 +2,7 @@ import type { TraceSpec } from '../cli/options.js';
 import { createFrameMatcher } from '../filter/index.js';
 import { FILTER_MISMATCH } from '../graph/nodes/input-node.js';
 import { openCapture, type CaptureReader, type RecordGate } from '../pcap/index.js';
-import { CAPTURE_FILTER, CAPTURE_INPUT } from './read-graph.js';
+import { CAPTURE_FILTER, CAPTURE_INPUT } from './input-graph.js';
 
 /**
  * Where a command-line pipeline's packets come from, and where its `-f` filter runs. For a

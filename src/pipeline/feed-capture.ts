@@ -1,7 +1,7 @@
 import { GraphPacket } from '../graph/packet.js';
 import type { Graph } from '../graph/runtime.js';
 import type { CaptureReader } from '../pcap/index.js';
-import { CAPTURE_INPUT } from './read-graph.js';
+import { CAPTURE_INPUT } from './input-graph.js';
 
 /**
  * Feeds every batch of a capture into the graph's input node as one vector, numbering the

@@ -1,18 +1,12 @@
 import { once } from 'node:events';
-import { formatPacketLine } from '../decode/summary.js';
-import { layersToJson } from '../decode/describe.js';
-import { formatCaptureTime } from '../graph/nodes/input-node.js';
 import type { CaptureWriter } from '../pcap/index.js';
 import type { PacketConsumer } from '../graph/nodes/packet-output.js';
 import type { GraphPacket } from '../graph/packet.js';
 import type { Frame } from '../graph/frame.js';
 
-export type ReadOutputFormat = 'text' | 'json';
-
 export interface PrinterOptions {
-  format: ReadOutputFormat;
-  /** Print one line/object per packet (false with -q or -w). */
-  print: boolean;
+  /** One packet's line of text or JSON; null when nothing is printed (-q, -w). */
+  formatPacket: ((pkt: GraphPacket) => string) | null;
   /** Stop after this many packets (-c). */
   limit?: number;
   writer: CaptureWriter | null;
@@ -41,12 +35,9 @@ export class PacketPrinter implements PacketConsumer {
     this.consumed += count;
     const packets = frame.packets;
     this.opts.writer?.writeVector(packets, count);
-    if (!this.opts.print) return;
-    for (let i = 0; i < count; i++) {
-      const pkt = packets[i]!;
-      if (this.opts.format === 'json') this.chunks.push(JSON.stringify(packetToJson(pkt)));
-      else this.chunks.push(formatPacketLine(pkt, pkt.layers));
-    }
+    const format = this.opts.formatPacket;
+    if (format === null) return;
+    for (let i = 0; i < count; i++) this.chunks.push(format(packets[i]!));
   }
 
   async drain(): Promise<void> {
@@ -55,18 +46,4 @@ export class PacketPrinter implements PacketConsumer {
     this.chunks = [];
     if (!this.opts.out.write(text)) await once(this.opts.out, 'drain');
   }
-}
-
-/** One `read --format json` object: the frame's capture metadata and its decoded layers. */
-export function packetToJson(pkt: GraphPacket): Record<string, unknown> {
-  return {
-    frame: pkt.seq + 1,
-    time: formatCaptureTime(pkt.tsSec, pkt.tsNsec),
-    caplen: pkt.data.length,
-    len: pkt.origLen,
-    linkType: pkt.linkType,
-    interface: pkt.interfaceId,
-    ...(pkt.comments ? { comments: pkt.comments } : {}),
-    layers: layersToJson(pkt.layers, pkt.data),
-  };
 }

@@ -2,13 +2,14 @@ import { createCaptureWriter, formatForPath, type CaptureReader, type CaptureWri
 import type { CaptureInterface } from '../pcap/record.js';
 import { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
-import { buildReadGraph, CAPTURE_INPUT } from './read-graph.js';
-import { PacketPrinter, type ReadOutputFormat } from './packet-printer.js';
+import { buildRewriteGraph, CAPTURE_INPUT } from './input-graph.js';
+import { PacketPrinter } from './packet-printer.js';
+import type { ReadOutputFormat } from './packet-format.js';
 import { armTraces, writeStats } from './stats.js';
 import { feedCapture } from './feed-capture.js';
 import { CaptureSource } from './capture-source.js';
 
-export type { ReadOutputFormat } from './packet-printer.js';
+export type { ReadOutputFormat } from './packet-format.js';
 
 export interface ReadPipelineOptions {
   /** A file path, '-' for standard input, or an already-open reader (a live source such as the VXLAN receiver). */
@@ -49,16 +50,20 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
     opts.write === undefined ? null : openWriter(opts.write, opts.outFormat, stdout, interfaces, batch);
   // When the capture itself goes to stdout, everything else printed goes to stderr.
   const textOut = opts.write === '-' ? stderr : stdout;
+  const print = !opts.quiet && opts.write === undefined;
   const printer = new PacketPrinter({
-    format: opts.format,
-    print: !opts.quiet && opts.write === undefined,
+    formatPacket: print ? (await import('./packet-format.js')).packetFormatter(opts.format) : null,
     limit: opts.count,
     writer,
     out: textOut,
   });
   // Packets are decoded only when something looks at their layers: printing, JSON, traces.
+  // The decoders are loaded only then: a rewrite starts without them.
   const decode = opts.write === undefined || opts.traces.length > 0;
-  const graph = buildReadGraph({ filter: input.graphFilter, consumer: printer, decode });
+  const graphOptions = { filter: input.graphFilter, consumer: printer };
+  const graph = decode
+    ? (await import('./read-graph.js')).buildReadGraph(graphOptions)
+    : buildRewriteGraph(graphOptions);
   armTraces(graph, opts.traces);
 
   try {

@@ -1,8 +1,6 @@
 import { defaultRegistry, linkTypeName } from '../decode/index.js';
 import { layerTraceLines } from '../decode/describe.js';
-import { createFrameMatcher } from '../filter/index.js';
 import { buildDecodeNodes } from '../graph/decode-graph.js';
-import { CaptureInputNode, FilterNode } from '../graph/nodes/input-node.js';
 import { PacketOutputNode, type PacketConsumer } from '../graph/nodes/packet-output.js';
 import { buildReassemblyNodes, fragmentRouter, REASSEMBLY_NODES } from '../graph/nodes/reassembly-node.js';
 import { Graph } from '../graph/runtime.js';
@@ -15,30 +13,15 @@ import {
   TcpReassemblyNode,
 } from './flow-nodes.js';
 import type { FlowPlane } from './flow-plane.js';
+import { inputNodes } from './input-graph.js';
 
-export const CAPTURE_INPUT = 'pcap-input';
-export const CAPTURE_FILTER = 'pcap-filter';
+export { CAPTURE_INPUT, CAPTURE_FILTER } from './input-graph.js';
 
 interface CaptureGraphOptions {
   filter?: string;
   /** The node decoded packets go to, and the nodes from there on. */
   doneNode: string;
   tail: GraphNode[];
-}
-
-/** pcap-input → [pcap-filter] → `next`. */
-function inputNodes(filter: string | undefined, next: string): GraphNode[] {
-  if (filter === undefined) return [new CaptureInputNode(CAPTURE_INPUT, next)];
-  const matches = createFrameMatcher(filter);
-  return [
-    new CaptureInputNode(CAPTURE_INPUT, CAPTURE_FILTER),
-    new FilterNode(
-      CAPTURE_FILTER,
-      next,
-      (pkt) => matches(pkt.bytes, pkt.offset, pkt.caplen, pkt.origLen, pkt.linkType),
-      filter,
-    ),
-  ];
 }
 
 /** pcap-input → [pcap-filter] → link-input → decode nodes (+ IP reassembly) → the tail. */
@@ -59,14 +42,9 @@ function buildCaptureGraph(opts: CaptureGraphOptions): Graph {
   return new Graph(nodes);
 }
 
-/**
- * The graph of `meshtap read`: decoded packets end at packet-output. Without `decode` the
- * packets go from the input (and filter) straight to packet-output: rewriting a capture
- * needs only its records, and the filter reads the raw bytes itself, as tcpdump -w does.
- */
-export function buildReadGraph(opts: { filter?: string; consumer: PacketConsumer; decode: boolean }): Graph {
+/** The graph of `meshtap read` that decodes (printing, JSON, traces): decoded packets end at packet-output. */
+export function buildReadGraph(opts: { filter?: string; consumer: PacketConsumer }): Graph {
   const output = new PacketOutputNode(opts.consumer);
-  if (!opts.decode) return new Graph([...inputNodes(opts.filter, output.name), output]);
   return buildCaptureGraph({ filter: opts.filter, doneNode: output.name, tail: [output] });
 }
 
