@@ -24,22 +24,29 @@ export interface NextLayer {
 
 /** Registry keys are 16-bit numbers (link types, ethertypes, IP protocols, ports). */
 export const MAX_REGISTRY_KEY = 0xffff;
-const REGISTRY_BASE: Record<RegistryName, number> = {
-  linktype: 0,
-  ethertype: 1 << 16,
-  ipproto: 2 << 16,
-  udpport: 3 << 16,
-  tcpport: 4 << 16,
-  sctpport: 5 << 16,
-};
 
 /**
  * One small integer for a registry and a key. Dispatch looks up this number in one Map
  * instead of a registry name, then a key, in two: next-layer dispatch runs once per layer
- * of every packet.
+ * of every packet. A switch, not an object indexed by the name: the decoders pass constant
+ * names, which the compiler folds, while the object's keyed load saw every name and went
+ * megamorphic.
  */
 export function registryCode(registry: RegistryName, key: number): number {
-  return REGISTRY_BASE[registry] + key;
+  switch (registry) {
+    case 'linktype':
+      return key;
+    case 'ethertype':
+      return (1 << 16) + key;
+    case 'ipproto':
+      return (2 << 16) + key;
+    case 'udpport':
+      return (3 << 16) + key;
+    case 'tcpport':
+      return (4 << 16) + key;
+    case 'sctpport':
+      return (5 << 16) + key;
+  }
 }
 
 export interface Layer {

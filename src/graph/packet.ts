@@ -79,7 +79,10 @@ export class GraphPacket implements FramedRecord {
   }
 
   get lastLayer(): Layer | undefined {
-    return this.layers[this.layers.length - 1];
+    // Never index -1: a negative index is a property name, looked up through the runtime
+    // (~600 instructions), and every packet asks this twice before its first layer.
+    const count = this.layers.length;
+    return count === 0 ? undefined : this.layers[count - 1];
   }
 
   /** A new packet built by a node (e.g. a reassembled datagram) that inherits this one's timing. */
