@@ -8,6 +8,13 @@ const NO_VERDICT_BYTES = 1024;
 type Pending = { dir: Direction; bytes: Uint8Array | null; gap: number; tsUs: number };
 
 /**
+ * The probe of a direction that has shown nothing, shared: never written (concat makes new
+ * arrays), and a `new Uint8Array(0)` is an ArrayBuffer of its own, kept by every flow.
+ */
+const NO_BYTES = new Uint8Array(0);
+const NO_CANDIDATES: readonly DissectorFactory[] = [];
+
+/**
  * Chooses the dissector of one stream and then forwards everything to it. Until a
  * dissector claims the stream, the first bytes of each direction are kept (bounded) and
  * offered to the candidates: the ones registered for the stream's ports first, then the
@@ -19,8 +26,9 @@ export class ProtocolSelector implements StreamDissector {
   private chosenName: string | null = null;
   private unclaimed = false;
   private readonly pending: Pending[] = [];
-  private readonly probe: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
-  private readonly candidates: DissectorFactory[];
+  private readonly probe: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
+  /** Released once the stream is decided: a flow lives on long after its choice. */
+  private candidates: readonly DissectorFactory[];
 
   constructor(
     factories: readonly DissectorFactory[],
@@ -80,8 +88,7 @@ export class ProtocolSelector implements StreamDissector {
 
   private giveUp(): void {
     this.unclaimed = true;
-    this.pending.length = 0;
-    this.probe[0] = this.probe[1] = new Uint8Array(0);
+    this.release();
   }
 
   private choose(factory: DissectorFactory): void {
@@ -92,8 +99,14 @@ export class ProtocolSelector implements StreamDissector {
       if (p.bytes) dissector.data(p.dir, p.bytes, p.tsUs);
       else dissector.gap(p.dir, p.gap, p.tsUs);
     }
+    this.release();
+  }
+
+  /** Lets go of what only the choice needed. */
+  private release(): void {
     this.pending.length = 0;
-    this.probe[0] = this.probe[1] = new Uint8Array(0);
+    this.probe[0] = this.probe[1] = NO_BYTES;
+    this.candidates = NO_CANDIDATES;
   }
 }
 

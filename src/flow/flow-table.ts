@@ -2,6 +2,7 @@ import { Flow, IPPROTO_TCP, type FlowEndReason, type FlowState } from './flow.js
 import { FlowList } from './flow-list.js';
 import { PacketClock } from './packet-clock.js';
 import { flowHash, guessServerSide, sameAddr } from './flow-key.js';
+import { AddressSlab } from './address-slab.js';
 
 export { Flow, IPPROTO_TCP, IPPROTO_UDP, type FlowEndReason, type FlowState } from './flow.js';
 
@@ -69,6 +70,7 @@ export class FlowTable<T> {
     peakBufferedBytes: 0,
   };
   private readonly buckets = new Map<number, Flow<T>[]>();
+  private readonly addresses = new AddressSlab();
   private readonly tcpOpen: FlowList<Flow<T>>;
   private readonly tcpClosing: FlowList<Flow<T>>;
   private readonly closed: FlowList<Flow<T>>;
@@ -216,8 +218,8 @@ export class FlowTable<T> {
   ): void {
     if (this.count >= this.options.maxFlows) this.evictOldest();
     const dir = initialDirection(proto, srcPort, dstPort, tcpFlags);
-    const src = srcAddr.slice();
-    const dst = dstAddr.slice();
+    const src = this.addresses.copy(srcAddr);
+    const dst = this.addresses.copy(dstAddr);
     const flow =
       dir === 0
         ? new Flow<T>(this.nextId++, hash, ipVersion, proto, src, srcPort, dst, dstPort, this.nowUs)
