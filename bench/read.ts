@@ -5,7 +5,7 @@ import { BENCH_ROUNDS, bestOf, ratio, sameFile } from './lib/measure.js';
 export interface BenchContext {
   bigCapture: string;
   outDir: string;
-  /** The built CLI entry (dist/cli/main.js): benchmarks measure what users run. */
+  /** The built CLI (dist/bin/meshtap.js, the bundle `npm run build` makes): benchmarks measure what users run. */
   meshtapBin: string;
 }
 

@@ -41,7 +41,7 @@ if (build.status !== 0) process.exit(1);
 const bytes = Number(process.env.MESHTAP_BENCH_BYTES ?? 1.1e9);
 console.log(`building the benchmark capture (${(bytes / 1e9).toFixed(2)} GB)...`);
 const bigCapture = await ensureBigCapture(join(outDir, 'big.pcap'), bytes, join(corpus, 'pcaps'));
-const ctx = { bigCapture, outDir, meshtapBin: join(root, 'dist', 'cli', 'main.js') };
+const ctx = { bigCapture, outDir, meshtapBin: join(root, 'dist', 'bin', 'meshtap.js') };
 for (const name of wanted) {
   const bench = BENCHES[name];
   if (!bench) throw new Error(`unknown benchmark ${name}; have ${Object.keys(BENCHES).join(', ')}`);
