@@ -15,8 +15,12 @@ import { StreamEventQueue } from './stream-events.js';
 
 export type Transport = 'tcp' | 'udp' | 'sctp';
 
-/** Everything meshtap keeps for one L4 stream. */
-export class FlowSession {
+/**
+ * Everything meshtap keeps for one L4 stream, and the stream's context for its dissector.
+ * Being the context itself (methods, not closures over a context object) keeps one object
+ * per flow where there were four: a capture can hold tens of thousands of flows at once.
+ */
+export class FlowSession implements StreamContext {
   readonly queue = new StreamEventQueue();
   tcp: TcpReassembler | null = null;
   datagrams: DatagramStream | null = null;
@@ -24,7 +28,23 @@ export class FlowSession {
   /** Entries emitted since the dissect node last looked (for its trace lines). */
   emitted: EntryDraft[] = [];
 
-  constructor(readonly transport: Transport) {}
+  constructor(
+    readonly transport: Transport,
+    readonly streamId: number,
+    readonly client: Endpoint,
+    readonly server: Endpoint,
+    readonly limits: DissectLimits,
+    private readonly plane: FlowPlane,
+  ) {}
+
+  emit(entry: EntryDraft): void {
+    this.emitted.push(entry);
+    this.plane.entryDone(entry);
+  }
+
+  anomaly(name: string): void {
+    this.plane.anomaly(name);
+  }
 }
 
 export interface FlowPlaneOptions {
@@ -62,14 +82,20 @@ export class FlowPlane {
 
   /** Creates the session of a new flow: its reassembler (TCP) or datagram stream, and its dissector. */
   open(flow: Flow<FlowSession>, transport: Transport): FlowSession {
-    const session = new FlowSession(transport);
-    const ctx = this.contextFor(flow, session, transport);
-    session.selector = new ProtocolSelector(this.options.dissectors ?? DISSECTORS, ctx);
+    const session = new FlowSession(
+      transport,
+      flow.id,
+      endpoint(flow.clientAddr, flow.clientPort),
+      endpoint(flow.serverAddr, flow.serverPort),
+      this.options.limits ?? DEFAULT_DISSECT_LIMITS,
+      this,
+    );
+    session.selector = new ProtocolSelector(this.options.dissectors ?? DISSECTORS, session);
     if (transport === 'tcp') {
       session.tcp = new TcpReassembler(session.queue, {
         ...this.options.reassembly,
         onBufferChange: (delta) => this.table.chargeBuffer(flow, delta),
-        anomaly: (name) => this.count(this.anomalies, name),
+        anomaly: (name) => this.anomaly(name),
       });
     } else {
       session.datagrams = new DatagramStream(session.queue);
@@ -101,20 +127,15 @@ export class FlowPlane {
     this.ended.length = 0;
   }
 
-  private contextFor(flow: Flow<FlowSession>, session: FlowSession, transport: Transport): StreamContext {
-    return {
-      streamId: flow.id,
-      transport,
-      client: endpoint(flow.clientAddr, flow.clientPort),
-      server: endpoint(flow.serverAddr, flow.serverPort),
-      limits: this.options.limits ?? DEFAULT_DISSECT_LIMITS,
-      emit: (entry) => {
-        this.entries++;
-        session.emitted.push(entry);
-        this.options.onEntry(entry);
-      },
-      anomaly: (name) => this.count(this.anomalies, name),
-    };
+  /** A session's dissector finished an exchange. */
+  entryDone(entry: EntryDraft): void {
+    this.entries++;
+    this.options.onEntry(entry);
+  }
+
+  /** Counts an oddity a reassembler or dissector reported. */
+  anomaly(name: string): void {
+    this.count(this.anomalies, name);
   }
 
   private count(map: Map<string, number>, key: string): void {
