@@ -55,6 +55,11 @@ export class PcapEncoder {
         this.write(r);
         continue;
       }
+      if (r.linkType !== this.linkType && run !== null) {
+        // admit() may refuse this record: what came before it is written first, as write() would have.
+        this.copyRun(run, runStart, runEnd);
+        run = null;
+      }
       this.admit(r);
       const start = r.offset - RECORD_HEADER_BYTES;
       if (r.bytes !== run || start !== runEnd) {

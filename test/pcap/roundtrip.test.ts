@@ -238,6 +238,26 @@ describe('round trip through the writers', () => {
     }
   });
 
+  test('writeVector refusing a second link type has written the records before it, as write() has', async () => {
+    const sll = readCaptureBuffer(readFileSync(corpusPcap('pcapplusplus__sll.pcap'))).records;
+    const ether = readCaptureBuffer(readFileSync(corpusPcap('pcapplusplus__DnsPackets.pcap'))).records;
+    const vector = [sll[0], sll[1], ether[0], sll[2]] as FramedRecord[];
+    assert.ok(vector.every((r) => r.rawHeader !== 0) && sll[0]!.linkType !== ether[0]!.linkType);
+    const outputs: Buffer[] = [];
+    for (const byVector of [true, false]) {
+      const path = join(outDir, `mixed-${byVector}.pcap`);
+      const writer = createCaptureWriter(path, { format: 'pcap' });
+      assert.throws(
+        () => (byVector ? writer.writeVector(vector, vector.length) : vector.forEach((r) => writer.write(r))),
+        { code: E.PCAP_WRITER_LINKTYPE_MISMATCH },
+      );
+      await writer.close();
+      outputs.push(readFileSync(path));
+    }
+    assert.equal(readCaptureBuffer(outputs[0]!).records.length, 2);
+    assert.ok(outputs[0]!.equals(outputs[1]!));
+  });
+
   test('blocking writes report an unopenable path and a failed write with the usual codes', async () => {
     const { records } = readCaptureBuffer(readFileSync(corpusPcap('pcapplusplus__sll.pcap')));
     const noDir = createCaptureWriter(join(outDir, 'no-such-dir', 'x.pcap'), {
