@@ -1,3 +1,4 @@
+import type { RecordGate } from '../pcap/parser.js';
 import type { PacketRecord } from '../pcap/record.js';
 import type { FilterAst } from './ast.js';
 import { FilterCompileError, FilterSyntaxError } from './errors.js';
@@ -53,14 +54,11 @@ export function validateFilter(expr: string, linkType: number): FilterError[] {
   }
 }
 
-/** Where a frame's bytes are: a range of `bytes` (a reader's window, or the frame itself at offset 0). */
-export type FrameMatcher = (
-  bytes: Uint8Array,
-  offset: number,
-  caplen: number,
-  origLen: number,
-  linkType: number,
-) => boolean;
+/**
+ * A frame predicate over a range of `bytes` (a reader's window, or the frame itself at offset
+ * 0): the shape of a reader's gate, so that a matcher can filter records as they are parsed.
+ */
+export type FrameMatcher = RecordGate;
 
 /**
  * A frame predicate for captures that may mix link types (pcapng): the expression is parsed
