@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Writes the bundled CLI to `outdir`; its entry is `meshtap.js`. */
-export async function bundleCli(outdir = join(root, 'dist', 'bin')) {
+async function bundleCli(outdir = join(root, 'dist', 'bin')) {
   // Chunk names carry content hashes: an earlier build's chunks would otherwise stay beside these.
   rmSync(outdir, { recursive: true, force: true });
   await build({

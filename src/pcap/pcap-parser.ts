@@ -122,17 +122,15 @@ export class PcapParser implements FormatParser {
         this.needed = size;
         return pos;
       }
-      if (
-        gate === null ||
-        gate(win.bytes, pos + RECORD_HEADER_BYTES, caplen, view.getUint32(pos + 12, le), this.linkType)
-      )
-        out.push(this.makeRecord(win, pos, caplen));
+      const origLen = view.getUint32(pos + 12, le);
+      if (gate === null || gate(win.bytes, pos + RECORD_HEADER_BYTES, caplen, origLen, this.linkType))
+        out.push(this.makeRecord(win, pos, caplen, origLen));
       pos += size;
     }
     return pos;
   }
 
-  private makeRecord(win: ByteWindow, pos: number, caplen: number): PacketRecord {
+  private makeRecord(win: ByteWindow, pos: number, caplen: number, origLen: number): PacketRecord {
     const view = win.view;
     const le = this.littleEndian;
     // Out-of-range fractions (tcpdump's timestamp_invalid_nano.pcap) carry into the seconds, keeping the instant exact.
@@ -142,7 +140,7 @@ export class PcapParser implements FormatParser {
       win,
       pos + RECORD_HEADER_BYTES,
       caplen,
-      view.getUint32(pos + 12, le),
+      origLen,
       view.getUint32(pos, le) + carry,
       (fraction - carry * this.fractionPerSec) * this.fractionToNs,
       this.linkType,

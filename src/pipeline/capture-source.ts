@@ -36,6 +36,11 @@ export class CaptureSource {
     };
   }
 
+  /** A file path (not stdin, not a live reader): a batch run, whose I/O may block. */
+  get isFile(): boolean {
+    return typeof this.source === 'string' && this.source !== '-';
+  }
+
   /**
    * Opens a capture path ('-' is standard input), or passes an already-open reader through.
    * The pipelines are command-line runs, so a file is read with blocking reads.

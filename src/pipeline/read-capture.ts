@@ -45,9 +45,10 @@ export async function runReadPipeline(opts: ReadPipelineOptions): Promise<ReadRe
   // so its interface names and timestamp resolution can head the output file.
   const interfaces = typeof opts.source === 'string' ? undefined : [...reader.interfaces];
   // Reading a file is a batch run: its output file is written with blocking writes too.
-  const batch = typeof opts.source === 'string' && opts.source !== '-';
   const writer =
-    opts.write === undefined ? null : openWriter(opts.write, opts.outFormat, stdout, interfaces, batch);
+    opts.write === undefined
+      ? null
+      : openWriter(opts.write, opts.outFormat, stdout, interfaces, input.isFile);
   // When the capture itself goes to stdout, everything else printed goes to stderr.
   const textOut = opts.write === '-' ? stderr : stdout;
   const print = !opts.quiet && opts.write === undefined;

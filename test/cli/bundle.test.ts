@@ -2,24 +2,28 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { corpusPcap } from '../helpers/corpus.js';
 import { meshtap, type CliRun } from '../helpers/cli.js';
-// @ts-expect-error: a plain .mjs build script without type declarations
-import { bundleCli } from '../../scripts/bundle-cli.mjs';
 
 // The published bin is the esbuild bundle (scripts/bundle-cli.mjs), not the sources the other
 // CLI tests run: it must behave the same, including the commands it loads lazily.
 describe('the bundled CLI', () => {
   // Under node_modules/.cache so that the bundle's package imports resolve from the project.
-  const cache = resolve('node_modules', '.cache');
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const cache = join(root, 'node_modules', '.cache');
   let dir = '';
   let bin = '';
 
-  before(async () => {
+  before(() => {
     mkdirSync(cache, { recursive: true });
     dir = mkdtempSync(join(cache, 'meshtap-bundle-'));
-    bin = (await bundleCli(dir)) as string;
+    const built = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cli.mjs'), dir], {
+      encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    bin = join(dir, 'meshtap.js');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
