@@ -24,6 +24,7 @@ import { STATS_REFRESH_MS } from '../src/hub/tap.js';
 import { feedCapture } from '../src/pipeline/feed-capture.js';
 import { FlowPlane } from '../src/pipeline/flow-plane.js';
 import { buildEntriesGraph, CAPTURE_INPUT } from '../src/pipeline/read-graph.js';
+import { BIG_CAPTURE_FILE } from './lib/big-capture.js';
 import { ratio } from './lib/measure.js';
 import type { BenchContext } from './read.js';
 
@@ -487,7 +488,7 @@ const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fil
 if (isMain) {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const outDir = join(root, 'bench', 'out');
-  const big = join(outDir, 'big.pcap');
+  const big = join(outDir, BIG_CAPTURE_FILE);
   const corpus = env.MESHTAP_CORPUS ?? resolve(root, '..', 'shared', 'corpus');
   const meshtapBin = join(root, 'dist', 'cli', 'main.js');
   if (!existsSync(meshtapBin)) throw new Error(`${meshtapBin} is missing: run "npm run build" first`);

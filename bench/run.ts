@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { ensureBigCapture } from './lib/big-capture.js';
+import { BIG_CAPTURE_FILE, ensureBigCapture } from './lib/big-capture.js';
 import { benchRead } from './read.js';
 import { benchFilter } from './filter.js';
 import { benchEntries } from './entries.js';
@@ -40,7 +40,7 @@ const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' }
 if (build.status !== 0) process.exit(1);
 const bytes = Number(process.env.MESHTAP_BENCH_BYTES ?? 1.1e9);
 console.log(`building the benchmark capture (${(bytes / 1e9).toFixed(2)} GB)...`);
-const bigCapture = await ensureBigCapture(join(outDir, 'big.pcap'), bytes, join(corpus, 'pcaps'));
+const bigCapture = await ensureBigCapture(join(outDir, BIG_CAPTURE_FILE), bytes, join(corpus, 'pcaps'));
 const ctx = { bigCapture, outDir, meshtapBin: join(root, 'dist', 'bin', 'meshtap.js') };
 for (const name of wanted) {
   const bench = BENCHES[name];
