@@ -26,6 +26,13 @@ export interface CaptureParams {
   precision?: 'micro' | 'nano';
   /** The pcap-filter expression (trailing words), checked by meshtap's own compiler. */
   filter?: string;
+  /**
+   * --immediate-mode: each packet is handed over as it arrives. Without it the kernel hands
+   * over a block of packets when it fills or after up to a second, and packets in a block
+   * not yet handed over when tcpdump stops are never written. Set by meshtap's own live
+   * paths (mirroring), not parsed from a user's flags.
+   */
+  immediate?: boolean;
 }
 
 export const TCPDUMP_PARAM_CODES = {
@@ -226,6 +233,7 @@ export function tcpdumpArgv(params: CaptureParams, out: string): string[] {
   if (params.count !== undefined) argv.push('-c', String(params.count));
   if (params.linkType !== undefined) argv.push('-y', params.linkType);
   if (params.precision !== undefined) argv.push('--time-stamp-precision', params.precision);
+  if (params.immediate === true) argv.push('--immediate-mode');
   // `--` ends the options: a filter word can never be read as a flag.
   if (params.filter !== undefined) argv.push('--', params.filter);
   return argv;

@@ -139,7 +139,8 @@ export class MirrorRuntime {
 
 function tcpdumpOn(link: SourceLink): LiveCaptureSource {
   return new TcpdumpSource({
-    params: { interface: link.iface, noPromiscuous: false },
+    // A mirror forwards as packets come, and a session stopped must not lose the last ones.
+    params: { interface: link.iface, noPromiscuous: false, immediate: true },
     netns: link.netns ?? undefined,
   });
 }

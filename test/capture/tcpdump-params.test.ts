@@ -44,6 +44,14 @@ describe('tcpdump parameters of a capture task', () => {
     });
   });
 
+  test("immediate mode is meshtap's own setting: a user's --immediate-mode does not set it, the mirror's does", () => {
+    assert.equal(parseTcpdumpParams('--immediate-mode -i lo').immediate, undefined);
+    assert.deepEqual(
+      tcpdumpArgv({ interface: 'eth0', noPromiscuous: false, immediate: true, filter: 'udp' }, '-'),
+      ['-i', 'eth0', '-w', '-', '-U', '--immediate-mode', '--', 'udp'],
+    );
+  });
+
   for (const flag of [
     '-w /tmp/x',
     '-r x.pcap',
