@@ -13,6 +13,9 @@ type Pending = { dir: Direction; bytes: Uint8Array | null; gap: number; tsUs: nu
  */
 const NO_BYTES = new Uint8Array(0);
 const NO_CANDIDATES: readonly DissectorFactory[] = [];
+/** What a decided stream keeps instead of its probe and pending lists (never written once decided). */
+const NO_PROBE: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
+const NO_PENDING: Pending[] = [];
 
 /**
  * Chooses the dissector of one stream and then forwards everything to it. Until a
@@ -25,9 +28,9 @@ export class ProtocolSelector implements StreamDissector {
   private chosen: StreamDissector | null = null;
   private chosenName: string | null = null;
   private unclaimed = false;
-  private readonly pending: Pending[] = [];
-  private readonly probe: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
-  /** Released once the stream is decided: a flow lives on long after its choice. */
+  private pending: Pending[] = [];
+  private probe: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
+  /** Released once the stream is decided, as are the probe and the pending list. */
   private candidates: readonly DissectorFactory[];
 
   constructor(
@@ -102,10 +105,10 @@ export class ProtocolSelector implements StreamDissector {
     this.release();
   }
 
-  /** Lets go of what only the choice needed. */
+  /** Lets go of what only the choice needed: a flow lives on long after its choice. */
   private release(): void {
-    this.pending.length = 0;
-    this.probe[0] = this.probe[1] = NO_BYTES;
+    this.pending = NO_PENDING;
+    this.probe = NO_PROBE;
     this.candidates = NO_CANDIDATES;
   }
 }

@@ -32,9 +32,9 @@ export function flowHash(
   return h | 0;
 }
 
-export function sameAddr(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether `addr` is at `at` in `stored` (a flow's address slab). */
+export function sameAddrAt(stored: Uint8Array, at: number, addr: Uint8Array): boolean {
+  for (let i = 0; i < addr.length; i++) if (stored[at + i] !== addr[i]) return false;
   return true;
 }
 

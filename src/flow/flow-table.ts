@@ -1,7 +1,7 @@
 import { Flow, IPPROTO_TCP, type FlowEndReason, type FlowState } from './flow.js';
 import { FlowList } from './flow-list.js';
 import { PacketClock } from './packet-clock.js';
-import { flowHash, guessServerSide, sameAddr } from './flow-key.js';
+import { flowHash, guessServerSide, sameAddrAt } from './flow-key.js';
 import { AddressSlab } from './address-slab.js';
 
 export { Flow, IPPROTO_TCP, IPPROTO_UDP, type FlowEndReason, type FlowState } from './flow.js';
@@ -69,7 +69,8 @@ export class FlowTable<T> {
     evictedForMemory: 0,
     peakBufferedBytes: 0,
   };
-  private readonly buckets = new Map<number, Flow<T>[]>();
+  /** The first flow of each hash value; the rest follow through Flow.bucketNext. */
+  private readonly buckets = new Map<number, Flow<T>>();
   private readonly addresses = new AddressSlab();
   private readonly tcpOpen: FlowList<Flow<T>>;
   private readonly tcpClosing: FlowList<Flow<T>>;
@@ -131,9 +132,8 @@ export class FlowTable<T> {
     this.advance(tsUs);
     if (this.buffered > this.options.maxBufferedBytes) this.evictForMemory();
     const hash = flowHash(srcAddr, srcPort, dstAddr, dstPort, proto);
-    const bucket = this.buckets.get(hash);
     const r = this.result;
-    if (bucket !== undefined && this.findIn(bucket, srcAddr, srcPort, dstAddr, dstPort, proto)) {
+    if (this.find(this.buckets.get(hash), srcAddr, srcPort, dstAddr, dstPort, proto)) {
       if (!(r.flow.state === 'closed' && isConnectionOpening(tcpFlags))) {
         r.created = false;
         this.touch(r.flow, r.dir, tcpFlags);
@@ -185,16 +185,15 @@ export class FlowTable<T> {
     }
   }
 
-  private findIn(
-    bucket: Flow<T>[],
+  private find(
+    first: Flow<T> | undefined,
     srcAddr: Uint8Array,
     srcPort: number,
     dstAddr: Uint8Array,
     dstPort: number,
     proto: number,
   ): boolean {
-    for (let i = 0; i < bucket.length; i++) {
-      const f = bucket[i];
+    for (let f = first ?? null; f !== null; f = f.bucketNext) {
       if (f.proto !== proto) continue;
       const dir = directionOf(f, srcAddr, srcPort, dstAddr, dstPort);
       if (dir !== -1) {
@@ -218,15 +217,14 @@ export class FlowTable<T> {
   ): void {
     if (this.count >= this.options.maxFlows) this.evictOldest();
     const dir = initialDirection(proto, srcPort, dstPort, tcpFlags);
-    const src = this.addresses.copy(srcAddr);
-    const dst = this.addresses.copy(dstAddr);
+    const at = dir === 0 ? this.addresses.place(srcAddr, dstAddr) : this.addresses.place(dstAddr, srcAddr);
+    const slab = this.addresses.buffer;
     const flow =
       dir === 0
-        ? new Flow<T>(this.nextId++, hash, ipVersion, proto, src, srcPort, dst, dstPort, this.nowUs)
-        : new Flow<T>(this.nextId++, hash, ipVersion, proto, dst, dstPort, src, srcPort, this.nowUs);
-    const bucket = this.buckets.get(hash);
-    if (bucket === undefined) this.buckets.set(hash, [flow]);
-    else bucket.push(flow);
+        ? new Flow<T>(this.nextId++, hash, ipVersion, proto, slab, at, srcPort, dstPort, this.nowUs)
+        : new Flow<T>(this.nextId++, hash, ipVersion, proto, slab, at, dstPort, srcPort, this.nowUs);
+    flow.bucketNext = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, flow);
     this.count++;
     this.stats.created++;
     this.result.flow = flow;
@@ -253,12 +251,7 @@ export class FlowTable<T> {
   private end(flow: Flow<T>, reason: FlowEndReason): void {
     if (flow.ended) return;
     flow.list?.remove(flow);
-    const bucket = this.buckets.get(flow.hash);
-    if (bucket !== undefined) {
-      const i = bucket.indexOf(flow);
-      if (i >= 0) bucket.splice(i, 1);
-      if (bucket.length === 0) this.buckets.delete(flow.hash);
-    }
+    this.unlink(flow);
     this.count--;
     this.stats.ended[reason]++;
     // The hook runs while the flow still counts its buffer, so a reassembler flushing in end() can release it.
@@ -266,6 +259,20 @@ export class FlowTable<T> {
     flow.ended = true;
     this.buffered -= flow.bufferedBytes;
     flow.bufferedBytes = 0;
+  }
+
+  /** Takes the flow out of its hash chain. */
+  private unlink(flow: Flow<T>): void {
+    const first = this.buckets.get(flow.hash);
+    if (first === flow) {
+      if (flow.bucketNext === null) this.buckets.delete(flow.hash);
+      else this.buckets.set(flow.hash, flow.bucketNext);
+    } else {
+      let f = first ?? null;
+      while (f !== null && f.bucketNext !== flow) f = f.bucketNext;
+      if (f !== null) f.bucketNext = flow.bucketNext;
+    }
+    flow.bucketNext = null;
   }
 
   /** maxFlows reached: the least recently active flow goes (a lingering closed one first). */
@@ -337,19 +344,21 @@ function directionOf<T>(
   dstAddr: Uint8Array,
   dstPort: number,
 ): 0 | 1 | -1 {
+  if (srcAddr.length !== f.addrLength) return -1; // an IPv4 and an IPv6 flow whose keys hash alike
+  const server = f.addrAt + srcAddr.length;
   if (
     f.clientPort === srcPort &&
     f.serverPort === dstPort &&
-    sameAddr(f.clientAddr, srcAddr) &&
-    sameAddr(f.serverAddr, dstAddr)
+    sameAddrAt(f.addrs, f.addrAt, srcAddr) &&
+    sameAddrAt(f.addrs, server, dstAddr)
   ) {
     return 0;
   }
   if (
     f.clientPort === dstPort &&
     f.serverPort === srcPort &&
-    sameAddr(f.clientAddr, dstAddr) &&
-    sameAddr(f.serverAddr, srcAddr)
+    sameAddrAt(f.addrs, f.addrAt, dstAddr) &&
+    sameAddrAt(f.addrs, server, srcAddr)
   ) {
     return 1;
   }

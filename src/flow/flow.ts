@@ -9,9 +9,11 @@ export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
 /**
- * One bidirectional stream. Direction 0 is the client (initiator), 1 the server. Addresses
- * are copies made once when the flow is created, so they outlive the packet buffer. `value`
- * is the user's per-stream state (typically a reassembler with its dissector).
+ * One bidirectional stream. Direction 0 is the client (initiator), 1 the server. The
+ * addresses are copied once, when the flow is created, into a slab shared with other flows
+ * (see AddressSlab): the client's at `addrAt`, the server's right after it, so they outlive
+ * the packet buffer without an object of their own. `value` is the user's per-stream state
+ * (typically a reassembler with its dissector).
  */
 export class Flow<T> implements ListNode<Flow<T>> {
   state: FlowState = 'open';
@@ -29,18 +31,34 @@ export class Flow<T> implements ListNode<Flow<T>> {
   prev: Flow<T> | null = null;
   next: Flow<T> | null = null;
   list: FlowList<Flow<T>> | null = null;
+  /** The next flow whose key hashes to the same value (the table chains them instead of keeping an array per hash). */
+  bucketNext: Flow<T> | null = null;
 
   constructor(
     readonly id: number,
     readonly hash: number,
     readonly ipVersion: 4 | 6,
     readonly proto: number,
-    readonly clientAddr: Uint8Array,
+    readonly addrs: Uint8Array,
+    readonly addrAt: number,
     readonly clientPort: number,
-    readonly serverAddr: Uint8Array,
     readonly serverPort: number,
     readonly firstTsUs: number,
   ) {
     this.lastTsUs = firstTsUs;
+  }
+
+  get addrLength(): 4 | 16 {
+    return this.ipVersion === 4 ? 4 : 16;
+  }
+
+  /** A new view of the client's address (for formatting; the table itself compares in place). */
+  get clientAddr(): Uint8Array {
+    return this.addrs.subarray(this.addrAt, this.addrAt + this.addrLength);
+  }
+
+  get serverAddr(): Uint8Array {
+    const at = this.addrAt + this.addrLength;
+    return this.addrs.subarray(at, at + this.addrLength);
   }
 }

@@ -6,16 +6,12 @@ import type { StreamSink } from './tcp-reassembly.js';
  * boundaries survive. It exists so UDP flows drive a sink through the same shape as TCP.
  */
 export class DatagramStream {
-  readonly deliveredBytes: [number, number] = [0, 0];
-  datagrams = 0;
   private ended = false;
 
   constructor(private readonly sink: StreamSink) {}
 
   datagram(dir: Direction, payload: Uint8Array, tsUs: number): void {
     if (this.ended) return;
-    this.datagrams++;
-    this.deliveredBytes[dir] += payload.length;
     this.sink.data(dir, payload, tsUs);
   }
 

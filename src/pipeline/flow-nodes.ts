@@ -7,6 +7,7 @@ import { UdpLayer } from '../decode/udp.js';
 import type { Frame } from '../graph/frame.js';
 import type { GraphNode, NodeOutput } from '../graph/node.js';
 import type { GraphPacket } from '../graph/packet.js';
+import type { EntryDraft } from '../dissect/entry.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../flow/flow-table.js';
 import type { FlowPlane, FlowSession, Transport } from './flow-plane.js';
 
@@ -153,12 +154,13 @@ export class DissectNode implements GraphNode {
     for (let i = 0; i < frame.count; i++) {
       const pkt = frame.packets[i]!;
       const session = markOf(pkt).session;
+      this.plane.emitted.length = 0;
       const bytes = this.plane.dissect(session);
-      if (pkt.trace !== null) this.traced.set(pkt, describe(session, bytes));
-      session.emitted.length = 0;
+      if (pkt.trace !== null) this.traced.set(pkt, describe(session, bytes, this.plane.emitted));
       out.enqueue(0, pkt);
     }
     this.plane.flushEnded();
+    this.plane.emitted.length = 0;
   }
 
   traceLines(pkt: GraphPacket): string[] {
@@ -166,9 +168,9 @@ export class DissectNode implements GraphNode {
   }
 }
 
-function describe(session: FlowSession, bytes: number): string[] {
+function describe(session: FlowSession, bytes: number, emitted: readonly EntryDraft[]): string[] {
   const lines = [`${session.selector?.protocol ?? 'detecting'}: ${bytes} bytes dissected`];
-  for (const entry of session.emitted)
+  for (const entry of emitted)
     lines.push(`entry: ${entry.protocol} ${summarize(entry.request ?? entry.response)}`);
   return lines;
 }

@@ -17,28 +17,40 @@ export type Transport = 'tcp' | 'udp' | 'sctp';
 
 /**
  * Everything meshtap keeps for one L4 stream, and the stream's context for its dissector.
- * Being the context itself (methods, not closures over a context object) keeps one object
- * per flow where there were four: a capture can hold tens of thousands of flows at once.
+ * A capture can hold hundreds of thousands of flows at once, so a session holds only what
+ * it must: being the context itself (methods, not closures over a context object) and
+ * formatting its endpoints when asked (once per entry) instead of keeping two objects and
+ * two strings per flow.
  */
 export class FlowSession implements StreamContext {
   readonly queue = new StreamEventQueue();
   tcp: TcpReassembler | null = null;
   datagrams: DatagramStream | null = null;
   selector: ProtocolSelector | null = null;
-  /** Entries emitted since the dissect node last looked (for its trace lines). */
-  emitted: EntryDraft[] = [];
 
   constructor(
     readonly transport: Transport,
-    readonly streamId: number,
-    readonly client: Endpoint,
-    readonly server: Endpoint,
-    readonly limits: DissectLimits,
+    private readonly flow: Flow<FlowSession>,
     private readonly plane: FlowPlane,
   ) {}
 
+  get streamId(): number {
+    return this.flow.id;
+  }
+
+  get client(): Endpoint {
+    return endpoint(this.flow.clientAddr, this.flow.clientPort);
+  }
+
+  get server(): Endpoint {
+    return endpoint(this.flow.serverAddr, this.flow.serverPort);
+  }
+
+  get limits(): DissectLimits {
+    return this.plane.limits;
+  }
+
   emit(entry: EntryDraft): void {
-    this.emitted.push(entry);
     this.plane.entryDone(entry);
   }
 
@@ -72,9 +84,13 @@ export class FlowPlane {
    * flow while segments it looked up earlier in the same vector still wait for tcp-reassembly.
    */
   private readonly ended: Array<{ session: FlowSession; tsUs: number }> = [];
+  readonly limits: DissectLimits;
+  /** Entries emitted since the dissect node last cleared it (for its trace lines). */
+  readonly emitted: EntryDraft[] = [];
   entries = 0;
 
   constructor(private readonly options: FlowPlaneOptions) {
+    this.limits = options.limits ?? DEFAULT_DISSECT_LIMITS;
     this.table = new FlowTable<FlowSession>(options.table, (flow, _reason, tsUs) => {
       if (flow.value) this.ended.push({ session: flow.value, tsUs });
     });
@@ -82,14 +98,7 @@ export class FlowPlane {
 
   /** Creates the session of a new flow: its reassembler (TCP) or datagram stream, and its dissector. */
   open(flow: Flow<FlowSession>, transport: Transport): FlowSession {
-    const session = new FlowSession(
-      transport,
-      flow.id,
-      endpoint(flow.clientAddr, flow.clientPort),
-      endpoint(flow.serverAddr, flow.serverPort),
-      this.options.limits ?? DEFAULT_DISSECT_LIMITS,
-      this,
-    );
+    const session = new FlowSession(transport, flow, this);
     session.selector = new ProtocolSelector(this.options.dissectors ?? DISSECTORS, session);
     if (transport === 'tcp') {
       session.tcp = new TcpReassembler(session.queue, {
@@ -130,6 +139,7 @@ export class FlowPlane {
   /** A session's dissector finished an exchange. */
   entryDone(entry: EntryDraft): void {
     this.entries++;
+    this.emitted.push(entry);
     this.options.onEntry(entry);
   }
 

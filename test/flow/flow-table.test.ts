@@ -8,6 +8,7 @@ import {
   type FlowEndReason,
 } from '../../src/flow/flow-table.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/flow/tcp-reassembly.js';
+import { flowHash } from '../../src/flow/flow-key.js';
 
 const ip4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number));
 const C = ip4('10.0.0.1');
@@ -22,6 +23,37 @@ function table(options: ConstructorParameters<typeof FlowTable>[0] = {}) {
     ended.push({ id: flow.id, reason, tsUs }),
   );
   return { t, ended };
+}
+
+interface Endpoints {
+  src: Uint8Array;
+  sport: number;
+}
+
+/**
+ * Client endpoints (to S or S6, port 53, UDP) whose flow keys hash to the same value: one pair
+ * of IPv4 clients, and one IPv4 and one IPv6 client. Found by trying clients in turn; with a
+ * 32-bit hash, a few hundred thousand tries give several pairs.
+ */
+function collidingClients(): { sameVersion: [Endpoints, Endpoints]; mixed: [Endpoints, Endpoints] } {
+  const seen = new Map<number, Endpoints>();
+  let sameVersion: [Endpoints, Endpoints] | null = null;
+  let mixed: [Endpoints, Endpoints] | null = null;
+  for (let i = 0; i < 2_000_000 && (sameVersion === null || mixed === null); i++) {
+    const v6 = i % 2 === 1;
+    const src = v6 ? Uint8Array.from(C6) : ip4('10.0.0.0');
+    src[src.length - 2] = (i >> 8) & 0xff;
+    src[src.length - 1] = i & 0xff;
+    src[src.length - 3] = (i >> 16) & 0xff;
+    const e = { src, sport: 1024 + (i % 50_000) };
+    const hash = flowHash(src, e.sport, v6 ? S6 : S, 53, IPPROTO_UDP);
+    const earlier = seen.get(hash);
+    if (earlier === undefined) seen.set(hash, e);
+    else if (earlier.src.length === src.length) sameVersion ??= [earlier, e];
+    else mixed ??= [earlier, e];
+  }
+  assert.ok(sameVersion !== null && mixed !== null, 'colliding keys found');
+  return { sameVersion, mixed };
 }
 
 describe('FlowTable', () => {
@@ -161,6 +193,44 @@ describe('FlowTable', () => {
         [0, 120 * SEC],
       ],
     );
+  });
+
+  test('flows whose keys hash alike: each is found; ending the first or the last of them keeps the other', () => {
+    const { sameVersion, mixed } = collidingClients();
+    const { t, ended } = table();
+    const [a, b] = sameVersion;
+    const look = (e: Endpoints, tsUs: number) =>
+      t.lookup(
+        e.src.length === 4 ? 4 : 6,
+        e.src,
+        e.sport,
+        e.src.length === 4 ? S : S6,
+        53,
+        IPPROTO_UDP,
+        tsUs,
+      );
+    const idA = look(a, 0).flow.id;
+    const idB = look(b, 1 * SEC).flow.id;
+    look(a, 30 * SEC);
+    // b (the newer, first in its chain) idles out: a is still found.
+    let r = look(a, 62 * SEC);
+    assert.deepEqual([r.created, r.flow.id], [false, idA]);
+    assert.deepEqual(ended, [{ id: idB, reason: 'idle', tsUs: 62 * SEC }]);
+    const idB2 = look(b, 62 * SEC).flow.id;
+    assert.notEqual(idB2, idB);
+    look(b, 100 * SEC);
+    // Now a is the last of the chain: it idles out, b's new flow is still found.
+    r = look(b, 123 * SEC);
+    assert.deepEqual([r.created, r.flow.id], [false, idB2]);
+    assert.deepEqual(ended.at(-1), { id: idA, reason: 'idle', tsUs: 123 * SEC });
+    assert.equal(look(a, 123 * SEC).created, true, 'the ended flow is gone from its chain');
+    // An IPv4 and an IPv6 key with the same hash are two flows, each found again.
+    const [m4, m6] = mixed;
+    const id4 = look(m4, 124 * SEC).flow.id;
+    const id6 = look(m6, 124 * SEC).flow.id;
+    assert.notEqual(id4, id6);
+    assert.deepEqual([look(m4, 125 * SEC).flow.id, look(m6, 125 * SEC).flow.id], [id4, id6]);
+    assert.equal(t.size, 4);
   });
 
   test('maxFlows: the least recently active flow is evicted and counted', () => {

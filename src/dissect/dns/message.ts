@@ -1,4 +1,5 @@
 /** One DNS message (RFC 1035 §4.1): header, question section and the three record sections. */
+import type { StreamContext } from '../types.js';
 import { readName } from './names.js';
 import { u16, u32 } from '../util/bytes.js';
 import { decodeOpt, decodeRData, TYPE_NAMES, type RData } from './rdata.js';
@@ -48,10 +49,10 @@ const HEADER_LEN = 12;
 export function parseDnsMessage(
   msg: Uint8Array,
   mdns: boolean,
-  anomaly: (name: string) => void,
+  report: Pick<StreamContext, 'anomaly'>,
 ): DnsMessage | null {
   if (msg.length < HEADER_LEN) {
-    anomaly('dns.truncated_header');
+    report.anomaly('dns.truncated_header');
     return null;
   }
   const flags = u16(msg, 2);
@@ -73,7 +74,7 @@ export function parseDnsMessage(
   };
   const cursor = new Cursor(msg, mdns, (problem) => {
     m.malformed ??= problem;
-    anomaly(problem);
+    report.anomaly(problem);
   });
   cursor.questions(u16(msg, 4), m.questions);
   cursor.records(u16(msg, 6), m.answers);

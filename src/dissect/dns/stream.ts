@@ -16,20 +16,24 @@ interface Pending {
   flags: string[];
 }
 
+/**
+ * Most DNS flows are one UDP query and its answer, and a busy capture holds tens of
+ * thousands of them until their idle timeout: what only TCP framing needs is made for TCP
+ * flows only.
+ */
 export class DnsStreamDissector implements StreamDissector {
-  private readonly buffers = [new StreamBuffer(), new StreamBuffer()];
+  private readonly buffers: [StreamBuffer, StreamBuffer] | null;
   private readonly pending: Pending[] = [];
   private readonly mdns: boolean;
-  private readonly anomaly: (name: string) => void;
   private index = 0;
 
   constructor(private readonly ctx: StreamContext) {
     this.mdns = ctx.client.port === MDNS_PORT || ctx.server.port === MDNS_PORT;
-    this.anomaly = (name) => ctx.anomaly(name);
+    this.buffers = ctx.transport === 'udp' ? null : [new StreamBuffer(), new StreamBuffer()];
   }
 
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
-    if (this.ctx.transport === 'udp') {
+    if (this.buffers === null) {
       this.message(dir, bytes, bytes.length, tsUs);
       return;
     }
@@ -49,18 +53,18 @@ export class DnsStreamDissector implements StreamDissector {
   /** Message boundaries inside the lost bytes are unknown: drop the partial message and hope the next segment starts a new one. */
   gap(dir: Direction, _length: number, _tsUs: number): void {
     this.ctx.anomaly('dns.gap');
-    this.buffers[dir].clear();
+    this.buffers?.[dir].clear();
     for (const p of this.pending) if (!p.flags.includes('gap')) p.flags.push('gap');
   }
 
   end(_tsUs: number): void {
     for (const p of this.pending.splice(0)) this.emit(p, null, ['no_response']);
-    this.buffers[0].clear();
-    this.buffers[1].clear();
+    this.buffers?.[0].clear();
+    this.buffers?.[1].clear();
   }
 
   private message(dir: Direction, bytes: Uint8Array, size: number, tsUs: number): void {
-    const msg = parseDnsMessage(bytes, this.mdns, this.anomaly);
+    const msg = parseDnsMessage(bytes, this.mdns, this.ctx);
     if (msg === null) return;
     const flags = msg.malformed ? ['malformed'] : [];
     if (!msg.isResponse) this.query({ dir, msg, tsUs, size, flags });

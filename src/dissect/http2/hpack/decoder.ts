@@ -37,6 +37,14 @@ export interface HpackResult {
 const MAX_INTEGER = 0x7fffffff;
 const UTF8 = new TextDecoder('utf-8');
 
+/** What a decoder points at between blocks: holding on to the last block would keep its whole reassembled buffer alive. */
+const NO_BLOCK = new Uint8Array(0);
+/**
+ * Huffman output, shared by every decoder: decoding is synchronous and each string is copied
+ * out before the next, and a connection holds two decoders for as long as it lives.
+ */
+let huffmanScratch = new Uint8Array(256);
+
 /**
  * One direction's HPACK decoding context (RFC 7541 §3). `synced` is true when we have seen the
  * table from the connection's start; otherwise references beyond the entries we inserted
@@ -47,10 +55,9 @@ export class HpackDecoder {
   readonly table: DynamicTable;
   private settingsLimit = DEFAULT_HEADER_TABLE_SIZE;
   private synced: boolean;
-  private src: Uint8Array = new Uint8Array(0);
+  private src: Uint8Array = NO_BLOCK;
   private pos = 0;
   private end = 0;
-  private scratch = new Uint8Array(256);
   private lastOctets = 0;
   private listSize = 0;
   private result: HpackResult = { status: 'complete', listTruncated: false, anomaly: null };
@@ -87,6 +94,7 @@ export class HpackDecoder {
     this.result = { status: 'complete', listTruncated: false, anomaly: null };
     while (this.pos < this.end && this.result.status !== 'malformed') this.representation(out);
     if (this.result.status === 'malformed') this.lose();
+    this.src = NO_BLOCK;
     return this.result;
   }
 
@@ -184,11 +192,12 @@ export class HpackDecoder {
       return UTF8.decode(this.src.subarray(start, start + length));
     }
     const room = maxHuffmanDecodedLength(length);
-    if (this.scratch.length < room) this.scratch = new Uint8Array(Math.max(room, this.scratch.length * 2));
-    const decoded = huffmanDecode(this.src, start, start + length, this.scratch, 0);
+    if (huffmanScratch.length < room)
+      huffmanScratch = new Uint8Array(Math.max(room, huffmanScratch.length * 2));
+    const decoded = huffmanDecode(this.src, start, start + length, huffmanScratch, 0);
     if (decoded < 0) return this.malformedString('http2.hpack_bad_huffman');
     this.lastOctets = decoded;
-    return UTF8.decode(this.scratch.subarray(0, decoded));
+    return UTF8.decode(huffmanScratch.subarray(0, decoded));
   }
 
   private malformedString(anomaly: string): undefined {
