@@ -14,6 +14,17 @@ const TCP_ACK = 0x10;
 export interface FlowTableOptions {
   /** Most flows held at once; creating one more ends the least recently active ('evicted'). */
   maxFlows: number;
+  /**
+   * Most memory the flows' own state may take, by estimate (tcpFlowBytes or datagramFlowBytes
+   * per flow); a flow more ends the least recently active ones, as maxFlows does. It bounds
+   * what a count cannot: a TCP flow with its reassembler and dissector costs four times a
+   * UDP one.
+   */
+  maxFlowBytes: number;
+  /** Estimated state of one TCP flow (heap snapshots: ~2.8 KB for HTTP/1.1 with a pending request). */
+  tcpFlowBytes: number;
+  /** Estimated state of one UDP or other datagram flow (heap snapshots: ~0.65 KB for DNS). */
+  datagramFlowBytes: number;
   /** Most out-of-order bytes held by all flows' reassemblers together (see chargeBuffer). */
   maxBufferedBytes: number;
   /** Idle time of an open TCP flow before it ends ('idle'). */
@@ -33,6 +44,9 @@ export type FlowEndHook<T> = (flow: Flow<T>, reason: FlowEndReason, tsUs: number
 
 export const DEFAULT_FLOW_TABLE_OPTIONS: FlowTableOptions = {
   maxFlows: 1 << 18,
+  maxFlowBytes: 96 << 20,
+  tcpFlowBytes: 3 << 10,
+  datagramFlowBytes: 768,
   maxBufferedBytes: 64 << 20,
   tcpEstablishedTimeoutUs: 300e6,
   tcpClosingTimeoutUs: 30e6,
@@ -44,7 +58,7 @@ export const DEFAULT_FLOW_TABLE_OPTIONS: FlowTableOptions = {
 export interface FlowTableStats {
   created: number;
   ended: Record<FlowEndReason, number>;
-  /** Flows ended early because maxFlows was reached. */
+  /** Flows ended early because maxFlows or maxFlowBytes was reached. */
   evictedForFlows: number;
   /** Flows ended early because maxBufferedBytes was reached. */
   evictedForMemory: number;
@@ -81,6 +95,8 @@ export class FlowTable<T> {
   private nextId = 0;
   private count = 0;
   private buffered = 0;
+  /** The flows' state by estimate (see maxFlowBytes). */
+  private stateBytes = 0;
   private readonly clock: PacketClock;
 
   constructor(
@@ -215,7 +231,10 @@ export class FlowTable<T> {
     proto: number,
     tcpFlags: number,
   ): void {
-    if (this.count >= this.options.maxFlows) this.evictOldest();
+    const cost = this.stateCost(proto);
+    while (this.count >= this.options.maxFlows || this.stateBytes + cost > this.options.maxFlowBytes) {
+      if (!this.evictOldest()) break;
+    }
     const dir = initialDirection(proto, srcPort, dstPort, tcpFlags);
     const at = dir === 0 ? this.addresses.place(srcAddr, dstAddr) : this.addresses.place(dstAddr, srcAddr);
     const slab = this.addresses.buffer;
@@ -226,6 +245,7 @@ export class FlowTable<T> {
     flow.bucketNext = this.buckets.get(hash) ?? null;
     this.buckets.set(hash, flow);
     this.count++;
+    this.stateBytes += cost;
     this.stats.created++;
     this.result.flow = flow;
     this.result.dir = dir;
@@ -253,12 +273,17 @@ export class FlowTable<T> {
     flow.list?.remove(flow);
     this.unlink(flow);
     this.count--;
+    this.stateBytes -= this.stateCost(flow.proto);
     this.stats.ended[reason]++;
     // The hook runs while the flow still counts its buffer, so a reassembler flushing in end() can release it.
     this.onEnd?.(flow, reason, this.clock.realUs);
     flow.ended = true;
     this.buffered -= flow.bufferedBytes;
     flow.bufferedBytes = 0;
+  }
+
+  private stateCost(proto: number): number {
+    return proto === IPPROTO_TCP ? this.options.tcpFlowBytes : this.options.datagramFlowBytes;
   }
 
   /** Takes the flow out of its hash chain. */
@@ -275,21 +300,22 @@ export class FlowTable<T> {
     flow.bucketNext = null;
   }
 
-  /** maxFlows reached: the least recently active flow goes (a lingering closed one first). */
-  private evictOldest(): void {
+  /** maxFlows or maxFlowBytes reached: the least recently active flow goes (a lingering closed one first). False when there is none. */
+  private evictOldest(): boolean {
     const closedHead = this.closed.head;
     if (closedHead !== null) {
       this.end(closedHead, closedHead.closeReason ?? 'fin');
-      return;
+      return true;
     }
     let oldest: Flow<T> | null = null;
     for (const list of this.lists) {
       const h = list.head;
       if (h !== null && (oldest === null || h.lastTsUs < oldest.lastTsUs)) oldest = h;
     }
-    if (oldest === null) return;
+    if (oldest === null) return false;
     this.stats.evictedForFlows++;
     this.end(oldest, 'evicted');
+    return true;
   }
 
   /** maxBufferedBytes exceeded: end the least recently active flows that hold buffered bytes. */

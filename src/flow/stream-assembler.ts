@@ -74,9 +74,8 @@ export class StreamAssembler {
   private startTcp(flow: Flow<StreamState>): StreamState {
     const table = this.table;
     const anomaly = this.options.anomaly;
-    const tcp = new TcpReassembler(this.createSink(flow), {
-      ...this.options.reassembly,
-      onBufferChange: (delta) => table.chargeBuffer(flow, delta),
+    const tcp = new TcpReassembler(this.createSink(flow), this.options.reassembly, {
+      bufferChanged: (delta) => table.chargeBuffer(flow, delta),
       anomaly: anomaly === undefined ? undefined : (name) => anomaly(flow, name),
     });
     return (flow.value = { tcp, udp: null });

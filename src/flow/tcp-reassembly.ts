@@ -26,11 +26,25 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxSeqJump: 1 << 30,
 };
 
-export interface ReassemblerOptions extends Partial<ReassemblyLimits> {
+/**
+ * What a reassembler reports to its owner. An object with methods (a flow's session), not
+ * closures: a closure and its context per flow add up over hundreds of thousands of flows.
+ */
+export interface ReassemblyHooks {
   /** Told whenever the buffered byte count changes (a FlowTable's chargeBuffer, for the global limit). */
-  onBufferChange?: (delta: number) => void;
+  bufferChanged?(delta: number): void;
   /** Counts an oddity with a stable name (a StreamContext's anomaly). */
-  anomaly?: (name: string) => void;
+  anomaly?(name: string): void;
+}
+
+const NO_HOOKS: ReassemblyHooks = {};
+
+/** The limits with defaults for what is missing; complete limits are returned as they are, so flows can share one object. */
+export function withReassemblyDefaults(limits: Partial<ReassemblyLimits>): ReassemblyLimits {
+  const { maxBufferedBytes, maxBufferedSegments, maxSeqJump } = limits;
+  if (maxBufferedBytes !== undefined && maxBufferedSegments !== undefined && maxSeqJump !== undefined)
+    return limits as ReassemblyLimits;
+  return { ...DEFAULT_REASSEMBLY_LIMITS, ...limits };
 }
 
 export interface ReassemblyStats {
@@ -70,21 +84,14 @@ export class TcpReassembler {
   };
   private readonly limits: ReassemblyLimits;
   private readonly dirs: [TcpDirection, TcpDirection] = [new TcpDirection(), new TcpDirection()];
-  private readonly onBufferChange: ((delta: number) => void) | undefined;
-  private readonly anomaly: (name: string) => void;
   private ended = false;
 
   constructor(
     private readonly sink: StreamSink,
-    options: ReassemblerOptions = {},
+    limits: Partial<ReassemblyLimits> = DEFAULT_REASSEMBLY_LIMITS,
+    private readonly hooks: ReassemblyHooks = NO_HOOKS,
   ) {
-    this.limits = {
-      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_REASSEMBLY_LIMITS.maxBufferedBytes,
-      maxBufferedSegments: options.maxBufferedSegments ?? DEFAULT_REASSEMBLY_LIMITS.maxBufferedSegments,
-      maxSeqJump: options.maxSeqJump ?? DEFAULT_REASSEMBLY_LIMITS.maxSeqJump,
-    };
-    this.onBufferChange = options.onBufferChange;
-    this.anomaly = options.anomaly ?? noAnomaly;
+    this.limits = withReassemblyDefaults(limits);
   }
 
   /** Out-of-order bytes held right now (both directions). */
@@ -258,23 +265,21 @@ export class TcpReassembler {
 
   private hold(d: TcpDirection, n: number): void {
     d.pendingBytes += n;
-    this.onBufferChange?.(n);
+    this.hooks.bufferChanged?.(n);
   }
 
   private release(d: TcpDirection, n: number): void {
     d.pendingBytes -= n;
-    this.onBufferChange?.(-n);
+    this.hooks.bufferChanged?.(-n);
   }
 
   private conflict(): void {
     this.stats.overlapConflicts++;
-    this.anomaly('tcp.overlap_conflict');
+    this.hooks.anomaly?.('tcp.overlap_conflict');
   }
 
   private ignore(anomaly: string): void {
     this.stats.ignored++;
-    this.anomaly(anomaly);
+    this.hooks.anomaly?.(anomaly);
   }
 }
-
-function noAnomaly(): void {}

@@ -9,7 +9,12 @@ import {
   type StreamContext,
 } from '../dissect/types.js';
 import { FlowTable, type Flow, type FlowTableOptions } from '../flow/flow-table.js';
-import { TcpReassembler, type ReassemblyLimits } from '../flow/tcp-reassembly.js';
+import {
+  TcpReassembler,
+  withReassemblyDefaults,
+  type ReassemblyHooks,
+  type ReassemblyLimits,
+} from '../flow/tcp-reassembly.js';
 import { DatagramStream } from '../flow/udp-stream.js';
 import { StreamEventQueue } from './stream-events.js';
 
@@ -22,7 +27,7 @@ export type Transport = 'tcp' | 'udp' | 'sctp';
  * formatting its endpoints when asked (once per entry) instead of keeping two objects and
  * two strings per flow.
  */
-export class FlowSession implements StreamContext {
+export class FlowSession implements StreamContext, ReassemblyHooks {
   readonly queue = new StreamEventQueue();
   tcp: TcpReassembler | null = null;
   datagrams: DatagramStream | null = null;
@@ -57,6 +62,11 @@ export class FlowSession implements StreamContext {
   anomaly(name: string): void {
     this.plane.anomaly(name);
   }
+
+  /** The reassembler's out-of-order bytes changed: the table keeps the total under its limit. */
+  bufferChanged(delta: number): void {
+    this.plane.table.chargeBuffer(this.flow, delta);
+  }
 }
 
 export interface FlowPlaneOptions {
@@ -85,12 +95,14 @@ export class FlowPlane {
    */
   private readonly ended: Array<{ session: FlowSession; tsUs: number }> = [];
   readonly limits: DissectLimits;
+  private readonly reassemblyLimits: ReassemblyLimits;
   /** Entries emitted since the dissect node last cleared it (for its trace lines). */
   readonly emitted: EntryDraft[] = [];
   entries = 0;
 
   constructor(private readonly options: FlowPlaneOptions) {
     this.limits = options.limits ?? DEFAULT_DISSECT_LIMITS;
+    this.reassemblyLimits = withReassemblyDefaults(options.reassembly ?? {});
     this.table = new FlowTable<FlowSession>(options.table, (flow, _reason, tsUs) => {
       if (flow.value) this.ended.push({ session: flow.value, tsUs });
     });
@@ -101,11 +113,7 @@ export class FlowPlane {
     const session = new FlowSession(transport, flow, this);
     session.selector = new ProtocolSelector(this.options.dissectors ?? DISSECTORS, session);
     if (transport === 'tcp') {
-      session.tcp = new TcpReassembler(session.queue, {
-        ...this.options.reassembly,
-        onBufferChange: (delta) => this.table.chargeBuffer(flow, delta),
-        anomaly: (name) => this.anomaly(name),
-      });
+      session.tcp = new TcpReassembler(session.queue, this.reassemblyLimits, session);
     } else {
       session.datagrams = new DatagramStream(session.queue);
     }

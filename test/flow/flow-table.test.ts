@@ -243,6 +243,27 @@ describe('FlowTable', () => {
     assert.equal(t.size, 3);
   });
 
+  test('maxFlowBytes: flows cost their estimate by transport; over the budget the least recently active go', () => {
+    const { t, ended } = table({ maxFlowBytes: 10_000, tcpFlowBytes: 3_000, datagramFlowBytes: 1_000 });
+    for (let p = 1; p <= 3; p++) t.lookup(4, C, p, S, 80, IPPROTO_TCP, p, TCP_SYN); // ids 0-2: 9,000
+    t.lookup(4, C, 53, S, 53, IPPROTO_UDP, 4); // id 3: exactly 10,000, nothing goes
+    assert.deepEqual(ended, []);
+    t.lookup(4, C, 54, S, 53, IPPROTO_UDP, 5); // id 4: 11,000 would be over; TCP id 0 goes
+    assert.deepEqual(ended, [{ id: 0, reason: 'evicted', tsUs: 5 }]);
+    t.lookup(4, C, 1, S, 80, IPPROTO_TCP, 6, TCP_SYN); // id 5 (port 1 again): 11,000 again; id 1 goes
+    assert.deepEqual(
+      ended.map((e) => e.id),
+      [0, 1],
+    );
+    t.lookup(4, C, 9, S, 80, IPPROTO_TCP, 7, TCP_SYN); // id 6: 11,000 again; id 2 goes
+    assert.deepEqual(
+      ended.map((e) => e.id),
+      [0, 1, 2],
+    );
+    assert.equal(t.stats.evictedForFlows, 3);
+    assert.equal(t.size, 4); // ids 3-6: 1,000 + 1,000 + 3,000 + 3,000
+  });
+
   test('maxFlows: a lingering closed flow goes before any live one', () => {
     const { t, ended } = table({ maxFlows: 2 });
     t.lookup(4, C, 1, S, 80, IPPROTO_TCP, 0, TCP_SYN);

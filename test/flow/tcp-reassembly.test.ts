@@ -1,16 +1,23 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TcpReassembler } from '../../src/flow/tcp-reassembly.js';
+import {
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  TcpReassembler,
+  type ReassemblyLimits,
+} from '../../src/flow/tcp-reassembly.js';
 import { RecordingSink } from './helpers/recording-sink.js';
 
 const A = TCP_ACK;
 const b = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const none = new Uint8Array(0);
 
-function setup(options: ConstructorParameters<typeof TcpReassembler>[1] = {}) {
+function setup(options: Partial<ReassemblyLimits> = {}, bufferChanged?: (delta: number) => void) {
   const sink = new RecordingSink();
   const anomalies: string[] = [];
-  const r = new TcpReassembler(sink, { anomaly: (n) => anomalies.push(n), ...options });
+  const r = new TcpReassembler(sink, options, { anomaly: (n) => anomalies.push(n), bufferChanged });
   return { sink, r, anomalies };
 }
 
@@ -214,7 +221,7 @@ describe('TcpReassembler', () => {
 
   test('the buffer-change hook sees every byte held and released', () => {
     let held = 0;
-    const { r } = setup({ onBufferChange: (d) => (held += d) });
+    const { r } = setup({}, (d) => (held += d));
     handshake(r);
     r.segment(0, 1004, 5001, A, b('def'), 4);
     r.segment(1, 5010, 1001, A, b('zz'), 5);

@@ -2,7 +2,7 @@
 import type { Endpoint, EntryDraft } from '../entry.js';
 import type { StreamContext } from '../types.js';
 import { BodyCollector, summarizeBody } from './body.js';
-import { headerMap, lastValue, type HeaderField } from './head.js';
+import { headerMap, lastValue, type HeaderField, type RequestLine, type StatusLine } from './head.js';
 
 export interface MessageParts {
   headers: HeaderField[];
@@ -42,8 +42,19 @@ export class Exchange {
   responseDone = false;
 }
 
-export function newParts(headers: HeaderField[], bodyLimit: number): MessageParts {
-  return { headers, body: new BodyCollector(bodyLimit), trailers: null };
+/*
+ * The parts are object literals with every field in one order, not spreads of the start
+ * line: V8 gives an object built by spreading two objects a hidden class of its own, with
+ * its descriptors, which cost about 250 bytes per pending request.
+ */
+export function requestParts(line: RequestLine, headers: HeaderField[], bodyLimit: number): RequestParts {
+  const { method, target, version } = line;
+  return { method, target, version, headers, body: new BodyCollector(bodyLimit), trailers: null };
+}
+
+export function responseParts(line: StatusLine, headers: HeaderField[], bodyLimit: number): ResponseParts {
+  const { status, reason, version } = line;
+  return { status, reason, version, headers, body: new BodyCollector(bodyLimit), trailers: null };
 }
 
 /** `key=value&...` of the request target, percent-decoded where valid ('+' is a space in forms). */

@@ -8,11 +8,10 @@ import type { Direction, StreamContext, StreamDissector } from '../types.js';
 import {
   Exchange,
   entryOf,
-  newParts,
+  requestParts,
+  responseParts,
   requestObject,
   type MessageParts,
-  type RequestParts,
-  type ResponseParts,
 } from './exchange.js';
 import {
   lastValue,
@@ -229,7 +228,7 @@ class RequestSink extends SideSink implements MessageSink {
     }
     const x = new Exchange();
     const headers = parseHeaderLines(lines, 1, (n) => this.ctx.anomaly(n));
-    x.request = { ...line, ...newParts(headers, this.ctx.limits.maxBodyBytes) } satisfies RequestParts;
+    x.request = requestParts(line, headers, this.ctx.limits.maxBodyBytes);
     x.requestStartUs = startTsUs;
     this.current = x;
     this.conn.openRequest(x);
@@ -289,7 +288,7 @@ class ResponseSink extends SideSink implements MessageSink {
       x.interim.push({ status: line.status, statusText: line.reason, headers });
       return NONE;
     }
-    x.response = { ...line, ...newParts(headers, this.ctx.limits.maxBodyBytes) } satisfies ResponseParts;
+    x.response = responseParts(line, headers, this.ctx.limits.maxBodyBytes);
     if (line.status === 101) return this.upgraded(x, headers, startTsUs, headBytes);
     if (x.request?.method === 'CONNECT' && line.status < 300) return this.tunnel(x, headBytes);
     const bodiless = x.request?.method === 'HEAD' || line.status === 204 || line.status === 304;
