@@ -1,5 +1,5 @@
 import type { FilterAst, FilterNode } from './ast.js';
-import { and, not, or, staticValue, type Cond } from './ir.js';
+import { and, foldConstants, not, or, staticValue, type Cond } from './ir.js';
 import { DLT, GenState } from './state.js';
 import { genId } from './gen-id.js';
 import { genIpBroadcast, genIpMulticast, genProtoAbbrev } from './gen-ip.js';
@@ -126,7 +126,7 @@ export function buildConditions(ast: FilterAst, linkType: number, opts: CompileO
   const st = new GenState(dltForLinkType(linkType), opts.nullLittleEndian ?? true, opts.netmask ?? 0);
   if (!ast) return { root: null, rejectsAll: false };
   try {
-    const root = gen(st, ast);
+    const root = foldConstants(gen(st, ast));
     return { root, rejectsAll: staticValue(root) === false };
   } catch (e) {
     if (e instanceof FilterCompileError && e.position === undefined) {

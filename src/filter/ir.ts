@@ -110,14 +110,7 @@ export function constCond(value: boolean): Cond {
 export function staticValue(c: Cond): boolean | undefined {
   switch (c.t) {
     case 'atom':
-      if (
-        c.stmts.length === 1 &&
-        c.stmts[0]!.code === (BPF.LD | BPF.IMM) &&
-        c.code === (BPF.JMP | BPF.JEQ | BPF.K)
-      ) {
-        return c.stmts[0]!.k === c.k;
-      }
-      return undefined;
+      return constantAtom(c);
     case 'not': {
       const v = staticValue(c.a);
       return v === undefined ? undefined : !v;
@@ -138,5 +131,128 @@ export function staticValue(c: Cond): boolean | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+/**
+ * The outcome of an atom that never reads the packet (gen_true/gen_false, an arithmetic
+ * relation of constants such as `0x40 == icmp-echo`), computed as libpcap's optimizer folds
+ * it; undefined when it reads the packet or its length, or would divide by zero.
+ */
+function constantAtom(c: Extract<Cond, { t: 'atom' }>): boolean | undefined {
+  let a = 0;
+  let x = 0;
+  const scratch = new Map<number, number>();
+  for (const s of c.stmts) {
+    const mode = s.code & 0xe0;
+    switch (s.code & 0x07) {
+      case BPF.LD:
+      case BPF.LDX: {
+        const v = mode === BPF.IMM ? s.k : mode === BPF.MEM ? scratch.get(s.k) : undefined;
+        if (v === undefined) return undefined;
+        if ((s.code & 0x07) === BPF.LD) a = v;
+        else x = v;
+        break;
+      }
+      case BPF.ST:
+        scratch.set(s.k, a);
+        break;
+      case BPF.STX:
+        scratch.set(s.k, x);
+        break;
+      case BPF.ALU: {
+        const v = alu(s.code & 0xf0, a, (s.code & BPF.X) !== 0 ? x : s.k);
+        if (v === undefined) return undefined;
+        a = v;
+        break;
+      }
+      case BPF.MISC:
+        if ((s.code & 0xf8) === BPF.TXA) a = x;
+        else x = a;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  const k = (c.code & BPF.X) !== 0 ? x : c.k;
+  switch (c.code & 0xf0) {
+    case BPF.JEQ:
+      return a === k;
+    case BPF.JGT:
+      return a > k;
+    case BPF.JGE:
+      return a >= k;
+    case BPF.JSET:
+      return (a & k) !== 0;
+    default:
+      return undefined;
+  }
+}
+
+/** One cBPF ALU operation on unsigned 32-bit values; undefined where BPF would abort or C leaves it undefined. */
+function alu(op: number, a: number, k: number): number | undefined {
+  switch (op) {
+    case BPF.ADD:
+      return (a + k) >>> 0;
+    case BPF.SUB:
+      return (a - k) >>> 0;
+    case BPF.MUL:
+      return Math.imul(a, k) >>> 0;
+    case BPF.DIV:
+      return k === 0 ? undefined : Math.floor(a / k) >>> 0;
+    case BPF.MOD:
+      return k === 0 ? undefined : (a % k) >>> 0;
+    case BPF.OR:
+      return (a | k) >>> 0;
+    case BPF.AND:
+      return (a & k) >>> 0;
+    case BPF.XOR:
+      return (a ^ k) >>> 0;
+    case BPF.LSH:
+      return k >= 32 ? undefined : (a << k) >>> 0;
+    case BPF.RSH:
+      return k >= 32 ? undefined : a >>> k;
+    case BPF.NEG:
+      return -a >>> 0;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * libpcap's optimizer removes a test whose two outcomes lead to the same place, with the
+ * loads that only fed it: `X or TRUE` accepts every packet, also one too short for X's loads,
+ * where the unoptimized program would abort on them and reject. This folds such subtrees into
+ * the constant so both back ends give tcpdump's verdicts. A subtree that stores to scratch
+ * memory stays (protochain, geneve's offsets): later loads may read what it stored, so
+ * libpcap keeps it too. (`X and FALSE` needs no folding: an abort rejects, as FALSE does.)
+ */
+export function foldConstants(c: Cond): Cond {
+  switch (c.t) {
+    case 'not':
+      return not(foldConstants(c.a));
+    case 'and':
+      return and(foldConstants(c.a), foldConstants(c.b));
+    case 'or': {
+      const a = foldConstants(c.a);
+      const b = foldConstants(c.b);
+      return staticValue(b) === true && !storesScratch(a) ? constCond(true) : or(a, b);
+    }
+    default:
+      return c;
+  }
+}
+
+function storesScratch(c: Cond): boolean {
+  switch (c.t) {
+    case 'atom':
+      return c.stmts.some((s) => (s.code & 0x07) === BPF.ST || (s.code & 0x07) === BPF.STX);
+    case 'not':
+      return storesScratch(c.a);
+    case 'and':
+    case 'or':
+      return storesScratch(c.a) || storesScratch(c.b);
+    default:
+      return true;
   }
 }
