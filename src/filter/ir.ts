@@ -231,8 +231,12 @@ export function foldConstants(c: Cond): Cond {
   switch (c.t) {
     case 'not':
       return not(foldConstants(c.a));
-    case 'and':
-      return and(foldConstants(c.a), foldConstants(c.b));
+    case 'and': {
+      const a = foldConstants(c.a);
+      const b = foldConstants(c.b);
+      const pure = !storesScratch(a) && !storesScratch(b);
+      return pure && contradict(requiredLoads(a), requiredLoads(b)) ? constCond(false) : and(a, b);
+    }
     case 'or': {
       const a = foldConstants(c.a);
       const b = foldConstants(c.b);
@@ -241,6 +245,34 @@ export function foldConstants(c: Cond): Cond {
     default:
       return c;
   }
+}
+
+/** The values that absolute loads must have for `c` to be true, by load (`opcode:offset`); only what `and` chains of `ld [k]; jeq #v` require. */
+function requiredLoads(c: Cond): Map<string, number> {
+  if (c.t === 'and') {
+    const facts = requiredLoads(c.a);
+    for (const [load, value] of requiredLoads(c.b)) if (!facts.has(load)) facts.set(load, value);
+    return facts;
+  }
+  const first = c.t === 'atom' && c.stmts.length === 1 ? c.stmts[0]! : null;
+  if (
+    c.t === 'atom' &&
+    first !== null &&
+    (first.code & 0x07) === BPF.LD &&
+    (first.code & 0xe0) === BPF.ABS &&
+    c.code === (BPF.JMP | BPF.JEQ | BPF.K)
+  ) {
+    return new Map([[`${first.code}:${first.k}`, c.k]]);
+  }
+  return new Map();
+}
+
+function contradict(a: Map<string, number>, b: Map<string, number>): boolean {
+  for (const [load, value] of a) {
+    const other = b.get(load);
+    if (other !== undefined && other !== value) return true;
+  }
+  return false;
 }
 
 function storesScratch(c: Cond): boolean {
