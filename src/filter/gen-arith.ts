@@ -1,4 +1,4 @@
-import { BPF, and, atom, not, stmt, type Cond, type Stmt } from './ir.js';
+import { BPF, and, atom, evalConstant, not, stmt, type Cond, type Stmt } from './ir.js';
 import type { GenState } from './state.js';
 import type { ArithNode, RelOp } from './ast.js';
 import { genIpFrag, genProtoAbbrev } from './gen-ip.js';
@@ -56,30 +56,41 @@ function indexIntoX(st: GenState, inst: Arth, varpart: Stmt[] | undefined): Stmt
   ];
 }
 
-/** `proto[index : size]` (gen_load): guarded by "packet is proto" tests. */
+/**
+ * `proto[index : size]` (gen_load): guarded by "packet is proto" tests. A constant index is
+ * added to the load's offset here, modulo 2^32, as libpcap's optimizer folds it: `ip[-2]`
+ * reads the ethertype, where adding 2^32 - 2 to X at run time would go out of bounds.
+ */
 function genLoad(st: GenState, proto: string, inst: Arth, size: number): Arth {
   const regno = st.allocReg();
   st.freeReg(inst.reg);
   const code = SIZES[size];
   if (code === undefined) semanticError('data size must be 1, 2, or 4');
+  const index = evalConstant(inst.s)?.scratch.get(inst.reg);
+  if (index !== undefined) inst.s = [];
+  /** X (or nothing) for the variable part, then the load at `off` plus the index. */
+  const load = (varpart: Stmt[] | undefined, off: number): Stmt[] => {
+    if (index === undefined) return [...indexIntoX(st, inst, varpart), stmt(BPF.LD | BPF.IND | code, off)];
+    const k = (off + index) >>> 0;
+    return varpart ? [...varpart, stmt(BPF.LD | BPF.IND | code, k)] : [stmt(BPF.LD | BPF.ABS | code, k)];
+  };
   if (proto === 'link') {
-    inst.s.push(
-      ...indexIntoX(st, inst, st.varpart(st.offLinkhdr)),
-      stmt(BPF.LD | BPF.IND | code, st.offLinkhdr.constant),
-    );
+    inst.s.push(...load(st.varpart(st.offLinkhdr), st.offLinkhdr.constant));
   } else if (NETWORK_PROTOS.has(proto)) {
-    inst.s.push(
-      ...indexIntoX(st, inst, st.varpart(st.offLinkpl)),
-      stmt(BPF.LD | BPF.IND | code, st.offLinkpl.constant + st.offNl),
-    );
+    inst.s.push(...load(st.varpart(st.offLinkpl), st.offLinkpl.constant + st.offNl));
     inst.b = andOpt(inst.b, genProtoAbbrev(st, proto));
   } else if (TRANSPORT_PROTOS.has(proto)) {
+    const off = st.offLinkpl.constant + st.offNl;
     inst.s.push(
       ...st.loadxIpHdrLen(),
-      stmt(BPF.LD | BPF.MEM, inst.reg),
-      stmt(BPF.ALU | BPF.ADD | BPF.X),
-      stmt(BPF.MISC | BPF.TAX),
-      stmt(BPF.LD | BPF.IND | code, st.offLinkpl.constant + st.offNl),
+      ...(index === undefined
+        ? [
+            stmt(BPF.LD | BPF.MEM, inst.reg),
+            stmt(BPF.ALU | BPF.ADD | BPF.X),
+            stmt(BPF.MISC | BPF.TAX),
+            stmt(BPF.LD | BPF.IND | code, off),
+          ]
+        : [stmt(BPF.LD | BPF.IND | code, (off + index) >>> 0)]),
     );
     let b = and(genProtoAbbrev(st, proto), genIpFrag(st));
     b = andOpt(inst.b, b);
@@ -87,10 +98,7 @@ function genLoad(st: GenState, proto: string, inst: Arth, size: number): Arth {
   } else if (proto === 'icmp6') {
     inst.b = andOpt(inst.b, genProtoAbbrev(st, 'ip6'));
     inst.b = and(inst.b, st.cmp('linkpl', 6, BPF.B, 58));
-    inst.s.push(
-      ...indexIntoX(st, inst, st.varpart(st.offLinkpl)),
-      stmt(BPF.LD | BPF.IND | code, st.offLinkpl.constant + st.offNl + 40),
-    );
+    inst.s.push(...load(st.varpart(st.offLinkpl), st.offLinkpl.constant + st.offNl + 40));
   } else {
     semanticError(
       proto === 'radio' ? 'radio information not present in capture' : 'unsupported index operation',

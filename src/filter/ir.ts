@@ -134,47 +134,63 @@ export function staticValue(c: Cond): boolean | undefined {
   }
 }
 
+/** A, X and the scratch words after straight-line code that never reads the packet; undefined if it does. */
+export interface ConstantState {
+  a: number;
+  x: number;
+  scratch: Map<number, number>;
+}
+
 /**
- * The outcome of an atom that never reads the packet (gen_true/gen_false, an arithmetic
- * relation of constants such as `0x40 == icmp-echo`), computed as libpcap's optimizer folds
- * it; undefined when it reads the packet or its length, or would divide by zero.
+ * Runs statements that only move constants (as libpcap's optimizer propagates them); undefined
+ * when they read the packet or its length, a scratch word they did not store, or would divide
+ * by zero.
  */
-function constantAtom(c: Extract<Cond, { t: 'atom' }>): boolean | undefined {
-  let a = 0;
-  let x = 0;
-  const scratch = new Map<number, number>();
-  for (const s of c.stmts) {
+export function evalConstant(stmts: readonly Stmt[]): ConstantState | undefined {
+  const state: ConstantState = { a: 0, x: 0, scratch: new Map() };
+  for (const s of stmts) {
     const mode = s.code & 0xe0;
     switch (s.code & 0x07) {
       case BPF.LD:
       case BPF.LDX: {
-        const v = mode === BPF.IMM ? s.k : mode === BPF.MEM ? scratch.get(s.k) : undefined;
+        const v = mode === BPF.IMM ? s.k : mode === BPF.MEM ? state.scratch.get(s.k) : undefined;
         if (v === undefined) return undefined;
-        if ((s.code & 0x07) === BPF.LD) a = v;
-        else x = v;
+        if ((s.code & 0x07) === BPF.LD) state.a = v;
+        else state.x = v;
         break;
       }
       case BPF.ST:
-        scratch.set(s.k, a);
+        state.scratch.set(s.k, state.a);
         break;
       case BPF.STX:
-        scratch.set(s.k, x);
+        state.scratch.set(s.k, state.x);
         break;
       case BPF.ALU: {
-        const v = alu(s.code & 0xf0, a, (s.code & BPF.X) !== 0 ? x : s.k);
+        const v = alu(s.code & 0xf0, state.a, (s.code & BPF.X) !== 0 ? state.x : s.k);
         if (v === undefined) return undefined;
-        a = v;
+        state.a = v;
         break;
       }
       case BPF.MISC:
-        if ((s.code & 0xf8) === BPF.TXA) a = x;
-        else x = a;
+        if ((s.code & 0xf8) === BPF.TXA) state.a = state.x;
+        else state.x = state.a;
         break;
       default:
         return undefined;
     }
   }
-  const k = (c.code & BPF.X) !== 0 ? x : c.k;
+  return state;
+}
+
+/**
+ * The outcome of an atom that never reads the packet (gen_true/gen_false, an arithmetic
+ * relation of constants such as `0x40 == icmp-echo`), as libpcap's optimizer folds it.
+ */
+function constantAtom(c: Extract<Cond, { t: 'atom' }>): boolean | undefined {
+  const state = evalConstant(c.stmts);
+  if (state === undefined) return undefined;
+  const { a } = state;
+  const k = (c.code & BPF.X) !== 0 ? state.x : c.k;
   switch (c.code & 0xf0) {
     case BPF.JEQ:
       return a === k;
