@@ -1,4 +1,4 @@
-import { BPF, and, atom, evalConstant, not, stmt, type Cond, type Stmt } from './ir.js';
+import { BPF, alu, and, atom, evalConstant, not, stmt, type Cond, type Stmt } from './ir.js';
 import type { GenState } from './state.js';
 import type { ArithNode, RelOp } from './ast.js';
 import { genIpFrag, genProtoAbbrev } from './gen-ip.js';
@@ -61,7 +61,7 @@ function indexIntoX(st: GenState, inst: Arth, varpart: Stmt[] | undefined): Stmt
  * added to the load's offset here, modulo 2^32, as libpcap's optimizer folds it: `ip[-2]`
  * reads the ethertype, where adding 2^32 - 2 to X at run time would go out of bounds.
  */
-function genLoad(st: GenState, proto: string, inst: Arth, size: number): Arth {
+function genLoad(st: GenState, proto: string, inst: Arth, size: number, addend = 0): Arth {
   const regno = st.allocReg();
   st.freeReg(inst.reg);
   const code = SIZES[size];
@@ -69,11 +69,13 @@ function genLoad(st: GenState, proto: string, inst: Arth, size: number): Arth {
   const index = evalConstant(inst.s)?.scratch.get(inst.reg);
   if (index !== undefined) inst.s = [];
   /** X (or nothing) for the variable part, then the load at `off` plus the index. */
-  const load = (varpart: Stmt[] | undefined, off: number): Stmt[] => {
+  const loadAt = (varpart: Stmt[] | undefined, off: number): Stmt[] => {
     if (index === undefined) return [...indexIntoX(st, inst, varpart), stmt(BPF.LD | BPF.IND | code, off)];
     const k = (off + index) >>> 0;
     return varpart ? [...varpart, stmt(BPF.LD | BPF.IND | code, k)] : [stmt(BPF.LD | BPF.ABS | code, k)];
   };
+  // (The addend comes only with link and network loads at a constant offset; see genArith.)
+  const load = (varpart: Stmt[] | undefined, off: number): Stmt[] => loadAt(varpart, (off + addend) >>> 0);
   if (proto === 'link') {
     inst.s.push(...load(st.varpart(st.offLinkhdr), st.offLinkhdr.constant));
   } else if (NETWORK_PROTOS.has(proto)) {
@@ -136,6 +138,26 @@ function genArth(st: GenState, op: string, a0: Arth, a1: Arth): Arth {
   return a0;
 }
 
+/** The value of an arithmetic expression of constants only; undefined if it reads the packet or divides by zero. */
+function constantArith(n: ArithNode): number | undefined {
+  switch (n.k) {
+    case 'num':
+      return n.value >>> 0;
+    case 'neg': {
+      const a = constantArith(n.a);
+      return a === undefined ? undefined : alu(BPF.NEG, a, 0);
+    }
+    case 'bin': {
+      const a = constantArith(n.a);
+      const b = constantArith(n.b);
+      const op = ALU_OPS[n.op];
+      return a === undefined || b === undefined || op === undefined ? undefined : alu(op, a, b);
+    }
+    default:
+      return undefined;
+  }
+}
+
 function genArith(st: GenState, n: ArithNode): Arth {
   switch (n.k) {
     case 'num':
@@ -144,8 +166,19 @@ function genArith(st: GenState, n: ArithNode): Arth {
       const reg = st.allocReg();
       return { s: [stmt(BPF.LD | BPF.LEN), stmt(BPF.ST, reg)], b: undefined, reg };
     }
-    case 'load':
+    case 'load': {
+      // libpcap's peephole turns `ld #c; add x; tax; ld [x + off]` into `tax; ld [x + off + c]`:
+      // for `proto[c + e]` at a constant link or network offset the constant joins the offset
+      // (modulo 2^32) instead of wrapping X at run time. Other shapes keep the addition.
+      const split = n.index.k === 'bin' && n.index.op === '+' ? constantArith(n.index.a) : undefined;
+      const folds =
+        split !== undefined &&
+        (n.proto === 'link'
+          ? !st.offLinkhdr.isVariable
+          : NETWORK_PROTOS.has(n.proto) && !st.offLinkpl.isVariable);
+      if (folds && n.index.k === 'bin') return genLoad(st, n.proto, genArith(st, n.index.b), n.size, split);
       return genLoad(st, n.proto, genArith(st, n.index), n.size);
+    }
     case 'neg': {
       const a = genArith(st, n.a);
       a.s.push(stmt(BPF.LD | BPF.MEM, a.reg), stmt(BPF.ALU | BPF.NEG), stmt(BPF.ST, a.reg));

@@ -206,7 +206,7 @@ function constantAtom(c: Extract<Cond, { t: 'atom' }>): boolean | undefined {
 }
 
 /** One cBPF ALU operation on unsigned 32-bit values; undefined where BPF would abort or C leaves it undefined. */
-function alu(op: number, a: number, k: number): number | undefined {
+export function alu(op: number, a: number, k: number): number | undefined {
   switch (op) {
     case BPF.ADD:
       return (a + k) >>> 0;
