@@ -1,4 +1,4 @@
-import { BPF, type BpfInstruction } from './ir.js';
+import { BPF, alu, type BpfInstruction } from './ir.js';
 
 /** Protection against the backward jumps of protochain programs. */
 const MAX_STEPS = 1_000_000;
@@ -9,33 +9,6 @@ function load(d: Uint8Array, caplen: number, off: number, size: number): number 
   return off + 4 <= caplen
     ? ((d[off]! << 24) | (d[off + 1]! << 16) | (d[off + 2]! << 8) | d[off + 3]!) >>> 0
     : -1;
-}
-
-function alu(op: number, a: number, v: number, isX: boolean): number {
-  switch (op) {
-    case BPF.ADD:
-      return (a + v) >>> 0;
-    case BPF.SUB:
-      return (a - v) >>> 0;
-    case BPF.MUL:
-      return Math.imul(a, v) >>> 0;
-    case BPF.DIV:
-      return v === 0 ? -1 : Math.floor(a / v);
-    case BPF.MOD:
-      return v === 0 ? -1 : a % v;
-    case BPF.AND:
-      return (a & v) >>> 0;
-    case BPF.OR:
-      return (a | v) >>> 0;
-    case BPF.XOR:
-      return (a ^ v) >>> 0;
-    case BPF.LSH:
-      return isX && v >= 32 ? 0 : (a << v) >>> 0;
-    case BPF.RSH:
-      return isX && v >= 32 ? 0 : a >>> v;
-    default:
-      return -a >>> 0;
-  }
 }
 
 /**
@@ -68,8 +41,8 @@ export function runBpf(prog: BpfInstruction[], d: Uint8Array, caplen: number, wi
     else if (cls === BPF.STX) mem[k] = x;
     else if (cls === BPF.ALU) {
       const isX = (ins.code & BPF.X) !== 0;
-      const r = alu(ins.code & 0xf0, a, isX ? x : k, isX);
-      if (r < 0) return 0;
+      const r = alu(ins.code & 0xf0, a, isX ? x : k);
+      if (r === undefined) return 0;
       a = r;
     } else if (cls === BPF.MISC) {
       if ((ins.code & 0xf8) === BPF.TXA) a = x;

@@ -205,7 +205,11 @@ function constantAtom(c: Extract<Cond, { t: 'atom' }>): boolean | undefined {
   }
 }
 
-/** One cBPF ALU operation on unsigned 32-bit values; undefined where BPF would abort or C leaves it undefined. */
+/**
+ * One cBPF ALU operation on unsigned 32-bit values, as libpcap's interpreter runs it and its
+ * optimizer folds it: a shift by 32 or more gives 0; undefined for a division or modulus by
+ * zero (the interpreter rejects the packet there).
+ */
 export function alu(op: number, a: number, k: number): number | undefined {
   switch (op) {
     case BPF.ADD:
@@ -225,9 +229,9 @@ export function alu(op: number, a: number, k: number): number | undefined {
     case BPF.XOR:
       return (a ^ k) >>> 0;
     case BPF.LSH:
-      return k >= 32 ? undefined : (a << k) >>> 0;
+      return k >= 32 ? 0 : (a << k) >>> 0;
     case BPF.RSH:
-      return k >= 32 ? undefined : a >>> k;
+      return k >= 32 ? 0 : a >>> k;
     case BPF.NEG:
       return -a >>> 0;
     default:
