@@ -189,9 +189,12 @@ export function evalConstant(stmts: readonly Stmt[]): ConstantState | undefined 
 function constantAtom(c: Extract<Cond, { t: 'atom' }>): boolean | undefined {
   const state = evalConstant(c.stmts);
   if (state === undefined) return undefined;
-  const { a } = state;
-  const k = (c.code & BPF.X) !== 0 ? state.x : c.k;
-  switch (c.code & 0xf0) {
+  return jumpOutcome(c.code, state.a, (c.code & BPF.X) !== 0 ? state.x : c.k);
+}
+
+/** Whether a conditional jump with this opcode is taken for A = `a` against `k`. */
+function jumpOutcome(code: number, a: number, k: number): boolean | undefined {
+  switch (code & 0xf0) {
     case BPF.JEQ:
       return a === k;
     case BPF.JGT:
@@ -240,12 +243,18 @@ export function alu(op: number, a: number, k: number): number | undefined {
 }
 
 /**
- * libpcap's optimizer removes a test whose two outcomes lead to the same place, with the
- * loads that only fed it: `X or TRUE` accepts every packet, also one too short for X's loads,
- * where the unoptimized program would abort on them and reject. This folds such subtrees into
- * the constant so both back ends give tcpdump's verdicts. A subtree that stores to scratch
- * memory stays (protochain, geneve's offsets): later loads may read what it stored, so
- * libpcap keeps it too. (`X and FALSE` needs no folding: an abort rejects, as FALSE does.)
+ * libpcap's optimizer removes a test whose outcome it can prove, with the loads that only fed
+ * it, where the unoptimized program would abort on a load past the end of a short packet and
+ * reject. So that both back ends give tcpdump's verdicts, this folds as the optimizer does:
+ * - `X or TRUE` is TRUE: X goes, loads and all;
+ * - in `X and Y`, what X's truth requires of absolute loads is known inside Y, so Y's tests of
+ *   the same loads become constants (their loads already ran in X: none that could abort is
+ *   skipped). `icmp[0] > arp[0x40]` needs the ethertype to be 0x800 and 0x806: false;
+ * - `X and FALSE` is FALSE (the same verdict for X alone, but under `not` it accepts all);
+ * - libpcap's own constant blocks (gen_true/gen_false inside protocol tests) drop out, so the
+ *   loads a protocol test requires show through it.
+ * A subtree that stores to scratch memory stays (protochain, geneve's offsets): later loads
+ * may read what it stored, so libpcap keeps it too.
  */
 export function foldConstants(c: Cond): Cond {
   switch (c.t) {
@@ -253,46 +262,66 @@ export function foldConstants(c: Cond): Cond {
       return not(foldConstants(c.a));
     case 'and': {
       const a = foldConstants(c.a);
-      const b = foldConstants(c.b);
-      const pure = !storesScratch(a) && !storesScratch(b);
-      return pure && contradict(requiredLoads(a), requiredLoads(b)) ? constCond(false) : and(a, b);
+      const known = staticValue(a);
+      if (known !== undefined) return known ? foldConstants(c.b) : constCond(false);
+      const b = foldConstants(assume(foldConstants(c.b), requiredLoads(a)));
+      const then = staticValue(b);
+      if (then === true) return a;
+      return then === false && !storesScratch(a) ? constCond(false) : and(a, b);
     }
     case 'or': {
       const a = foldConstants(c.a);
+      const known = staticValue(a);
+      if (known !== undefined) return known ? constCond(true) : foldConstants(c.b);
       const b = foldConstants(c.b);
-      return staticValue(b) === true && !storesScratch(a) ? constCond(true) : or(a, b);
+      const otherwise = staticValue(b);
+      if (otherwise === false) return a;
+      return otherwise === true && !storesScratch(a) ? constCond(true) : or(a, b);
     }
     default:
       return c;
   }
 }
 
-/** The values that absolute loads must have for `c` to be true, by load (`opcode:offset`); only what `and` chains of `ld [k]; jeq #v` require. */
+/** The absolute load an atom tests, when it is one `ld [k]` and its test: `opcode:offset`. */
+function testedLoad(c: Cond): string | undefined {
+  if (c.t !== 'atom' || c.stmts.length !== 1 || (c.code & BPF.X) !== 0) return undefined;
+  const s = c.stmts[0]!;
+  return (s.code & 0x07) === BPF.LD && (s.code & 0xe0) === BPF.ABS ? `${s.code}:${s.k}` : undefined;
+}
+
+/** The values that absolute loads must have for `c` to be true: what `and` chains of `ld [k]; jeq #v` require. */
 function requiredLoads(c: Cond): Map<string, number> {
   if (c.t === 'and') {
     const facts = requiredLoads(c.a);
     for (const [load, value] of requiredLoads(c.b)) if (!facts.has(load)) facts.set(load, value);
     return facts;
   }
-  const first = c.t === 'atom' && c.stmts.length === 1 ? c.stmts[0]! : null;
-  if (
-    c.t === 'atom' &&
-    first !== null &&
-    (first.code & 0x07) === BPF.LD &&
-    (first.code & 0xe0) === BPF.ABS &&
-    c.code === (BPF.JMP | BPF.JEQ | BPF.K)
-  ) {
-    return new Map([[`${first.code}:${first.k}`, c.k]]);
-  }
+  const load = testedLoad(c);
+  if (load !== undefined && c.t === 'atom' && c.code === (BPF.JMP | BPF.JEQ | BPF.K))
+    return new Map([[load, c.k]]);
   return new Map();
 }
 
-function contradict(a: Map<string, number>, b: Map<string, number>): boolean {
-  for (const [load, value] of a) {
-    const other = b.get(load);
-    if (other !== undefined && other !== value) return true;
+/** `c` with the tests of loads whose values are known replaced by their outcomes. */
+function assume(c: Cond, known: ReadonlyMap<string, number>): Cond {
+  if (known.size === 0) return c;
+  switch (c.t) {
+    case 'atom': {
+      const load = testedLoad(c);
+      const value = load === undefined ? undefined : known.get(load);
+      const outcome = value === undefined ? undefined : jumpOutcome(c.code, value, c.k);
+      return outcome === undefined ? c : constCond(outcome);
+    }
+    case 'not':
+      return not(assume(c.a, known));
+    case 'and':
+      return and(assume(c.a, known), assume(c.b, known));
+    case 'or':
+      return or(assume(c.a, known), assume(c.b, known));
+    default:
+      return c;
   }
-  return false;
 }
 
 function storesScratch(c: Cond): boolean {
