@@ -490,7 +490,7 @@ if (isMain) {
   const outDir = join(root, 'bench', 'out');
   const big = join(outDir, BIG_CAPTURE_FILE);
   const corpus = env.MESHTAP_CORPUS ?? resolve(root, '..', 'shared', 'corpus');
-  const meshtapBin = join(root, 'dist', 'cli', 'main.js');
+  const meshtapBin = join(root, 'dist', 'bin', 'meshtap.js');
   if (!existsSync(meshtapBin)) throw new Error(`${meshtapBin} is missing: run "npm run build" first`);
   mkdirSync(outDir, { recursive: true });
   const bigCapture = existsSync(big) ? big : join(corpus, 'pcaps', FALLBACK_CAPTURE);

@@ -1,4 +1,4 @@
-import { BPF, alu, and, atom, evalConstant, not, stmt, type Cond, type Stmt } from './ir.js';
+import { BPF, and, atom, evalConstant, not, stmt, type Cond, type Stmt } from './ir.js';
 import type { GenState } from './state.js';
 import type { ArithNode, RelOp } from './ast.js';
 import { genIpFrag, genProtoAbbrev } from './gen-ip.js';
@@ -68,14 +68,14 @@ function genLoad(st: GenState, proto: string, inst: Arth, size: number, addend =
   if (code === undefined) semanticError('data size must be 1, 2, or 4');
   const index = evalConstant(inst.s)?.scratch.get(inst.reg);
   if (index !== undefined) inst.s = [];
-  /** X (or nothing) for the variable part, then the load at `off` plus the index. */
-  const loadAt = (varpart: Stmt[] | undefined, off: number): Stmt[] => {
+  /** X (or nothing) for the variable part, then the load at `base` plus the addend and the index. */
+  const load = (varpart: Stmt[] | undefined, base: number): Stmt[] => {
+    // (The addend comes only with link and network loads at a constant offset; see genArith.)
+    const off = (base + addend) >>> 0;
     if (index === undefined) return [...indexIntoX(st, inst, varpart), stmt(BPF.LD | BPF.IND | code, off)];
     const k = (off + index) >>> 0;
     return varpart ? [...varpart, stmt(BPF.LD | BPF.IND | code, k)] : [stmt(BPF.LD | BPF.ABS | code, k)];
   };
-  // (The addend comes only with link and network loads at a constant offset; see genArith.)
-  const load = (varpart: Stmt[] | undefined, off: number): Stmt[] => loadAt(varpart, (off + addend) >>> 0);
   if (proto === 'link') {
     inst.s.push(...load(st.varpart(st.offLinkhdr), st.offLinkhdr.constant));
   } else if (NETWORK_PROTOS.has(proto)) {
@@ -138,24 +138,12 @@ function genArth(st: GenState, op: string, a0: Arth, a1: Arth): Arth {
   return a0;
 }
 
-/** The value of an arithmetic expression of constants only; undefined if it reads the packet or divides by zero. */
-function constantArith(n: ArithNode): number | undefined {
-  switch (n.k) {
-    case 'num':
-      return n.value >>> 0;
-    case 'neg': {
-      const a = constantArith(n.a);
-      return a === undefined ? undefined : alu(BPF.NEG, a, 0);
-    }
-    case 'bin': {
-      const a = constantArith(n.a);
-      const b = constantArith(n.b);
-      const op = ALU_OPS[n.op];
-      return a === undefined || b === undefined || op === undefined ? undefined : alu(op, a, b);
-    }
-    default:
-      return undefined;
-  }
+/** The value of `n` when it reads nothing from the packet (its code run by evalConstant); undefined otherwise. */
+function constantArith(st: GenState, n: ArithNode): number | undefined {
+  if (n.k === 'load' || n.k === 'len') return undefined;
+  const a = genArith(st, n);
+  st.freeReg(a.reg);
+  return evalConstant(a.s)?.scratch.get(a.reg);
 }
 
 function genArith(st: GenState, n: ArithNode): Arth {
@@ -170,7 +158,7 @@ function genArith(st: GenState, n: ArithNode): Arth {
       // libpcap's peephole turns `ld #c; add x; tax; ld [x + off]` into `tax; ld [x + off + c]`:
       // for `proto[c + e]` at a constant link or network offset the constant joins the offset
       // (modulo 2^32) instead of wrapping X at run time. Other shapes keep the addition.
-      const split = n.index.k === 'bin' && n.index.op === '+' ? constantArith(n.index.a) : undefined;
+      const split = n.index.k === 'bin' && n.index.op === '+' ? constantArith(st, n.index.a) : undefined;
       const folds =
         split !== undefined &&
         (n.proto === 'link'

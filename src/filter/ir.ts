@@ -264,7 +264,7 @@ export function foldConstants(c: Cond): Cond {
       const a = foldConstants(c.a);
       const known = staticValue(a);
       if (known !== undefined) return known ? foldConstants(c.b) : constCond(false);
-      const b = foldConstants(assume(foldConstants(c.b), requiredLoads(a)));
+      const b = foldConstants(assume(c.b, requiredLoads(a)));
       const then = staticValue(b);
       if (then === true) return a;
       return then === false && !storesScratch(a) ? constCond(false) : and(a, b);

@@ -1,6 +1,11 @@
 import type { Flow, FlowEndReason, FlowTableOptions } from './flow-table.js';
 import { FlowTable, IPPROTO_TCP, IPPROTO_UDP } from './flow-table.js';
-import { TcpReassembler, type ReassemblyLimits, type StreamSink } from './tcp-reassembly.js';
+import {
+  TcpReassembler,
+  withReassemblyDefaults,
+  type ReassemblyLimits,
+  type StreamSink,
+} from './tcp-reassembly.js';
 import { DatagramStream } from './udp-stream.js';
 
 /** Per-flow state the assembler keeps in the flow table: one of the two is set. */
@@ -25,11 +30,14 @@ export interface StreamAssemblerOptions {
  */
 export class StreamAssembler {
   readonly table: FlowTable<StreamState>;
+  /** Resolved once: every flow's reassembler shares it. */
+  private readonly reassemblyLimits: ReassemblyLimits;
 
   constructor(
     private readonly createSink: (flow: Flow<StreamState>) => StreamSink,
     private readonly options: StreamAssemblerOptions = {},
   ) {
+    this.reassemblyLimits = withReassemblyDefaults(options.reassembly ?? {});
     this.table = new FlowTable<StreamState>(options.table, (flow, reason, tsUs) =>
       this.flowEnded(flow, reason, tsUs),
     );
@@ -74,7 +82,7 @@ export class StreamAssembler {
   private startTcp(flow: Flow<StreamState>): StreamState {
     const table = this.table;
     const anomaly = this.options.anomaly;
-    const tcp = new TcpReassembler(this.createSink(flow), this.options.reassembly, {
+    const tcp = new TcpReassembler(this.createSink(flow), this.reassemblyLimits, {
       bufferChanged: (delta) => table.chargeBuffer(flow, delta),
       anomaly: anomaly === undefined ? undefined : (name) => anomaly(flow, name),
     });
