@@ -18,8 +18,19 @@ export const DEFAULT_DISSECT_LIMITS: DissectLimits = {
   maxPendingExchanges: 1024,
 };
 
+/**
+ * Where a dissector declares the bytes it keeps between calls: partial messages, bodies,
+ * header blocks, requests waiting for their answers. The flow table adds them to the
+ * reassemblers' out-of-order bytes, and over its global limit it ends the least recently
+ * active flows that hold any, so what all streams keep together stays bounded.
+ */
+export interface ByteMeter {
+  /** What the stream keeps grew (`delta` > 0) or shrank (`delta` < 0) by `delta` bytes. */
+  hold(delta: number): void;
+}
+
 /** What a dissector gets from the flow layer for one stream. */
-export interface StreamContext {
+export interface StreamContext extends ByteMeter {
   readonly streamId: number;
   readonly transport: 'tcp' | 'udp' | 'sctp';
   readonly client: Endpoint;

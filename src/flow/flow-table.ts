@@ -25,7 +25,11 @@ export interface FlowTableOptions {
   tcpFlowBytes: number;
   /** Estimated state of one UDP or other datagram flow (heap snapshots: ~0.65 KB for DNS). */
   datagramFlowBytes: number;
-  /** Most out-of-order bytes held by all flows' reassemblers together (see chargeBuffer). */
+  /**
+   * Most bytes all flows keep together (see chargeBuffer): their reassemblers' out-of-order
+   * segments and what their dissectors hold (partial messages, bodies, header blocks,
+   * requests waiting for answers, HPACK tables).
+   */
   maxBufferedBytes: number;
   /** Idle time of an open TCP flow before it ends ('idle'). */
   tcpEstablishedTimeoutUs: number;
@@ -175,8 +179,8 @@ export class FlowTable<T> {
   }
 
   /**
-   * The flow's reassembler reports how its buffered bytes changed. Over the global limit,
-   * the next lookup ends the least recently active flows holding buffered bytes.
+   * The flow's reassembler or dissector reports how what it keeps changed. Over the global
+   * limit, the next lookup ends the least recently active flows that keep anything.
    */
   chargeBuffer(flow: Flow<T>, delta: number): void {
     if (flow.ended) return;

@@ -83,7 +83,7 @@ export class StreamAssembler {
     const table = this.table;
     const anomaly = this.options.anomaly;
     const tcp = new TcpReassembler(this.createSink(flow), this.reassemblyLimits, {
-      bufferChanged: (delta) => table.chargeBuffer(flow, delta),
+      hold: (delta) => table.chargeBuffer(flow, delta),
       anomaly: anomaly === undefined ? undefined : (name) => anomaly(flow, name),
     });
     return (flow.value = { tcp, udp: null });

@@ -31,8 +31,8 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
  * closures: a closure and its context per flow add up over hundreds of thousands of flows.
  */
 export interface ReassemblyHooks {
-  /** Told whenever the buffered byte count changes (a FlowTable's chargeBuffer, for the global limit). */
-  bufferChanged?(delta: number): void;
+  /** Told whenever the buffered byte count changes (a ByteMeter: the flow table's global limit). */
+  hold?(delta: number): void;
   /** Counts an oddity with a stable name (a StreamContext's anomaly). */
   anomaly?(name: string): void;
 }
@@ -265,12 +265,12 @@ export class TcpReassembler {
 
   private hold(d: TcpDirection, n: number): void {
     d.pendingBytes += n;
-    this.hooks.bufferChanged?.(n);
+    this.hooks.hold?.(n);
   }
 
   private release(d: TcpDirection, n: number): void {
     d.pendingBytes -= n;
-    this.hooks.bufferChanged?.(-n);
+    this.hooks.hold?.(-n);
   }
 
   private conflict(): void {

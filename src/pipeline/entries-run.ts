@@ -129,6 +129,7 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
     writeStats(info, graph, CAPTURE_INPUT, [
       ...input.stats(),
       ['streams', plane.protocols],
+      ['flows', plane.flowCounters()],
       ['anomaly', plane.anomalies],
     ]);
   }

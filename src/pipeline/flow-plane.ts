@@ -63,8 +63,8 @@ export class FlowSession implements StreamContext, ReassemblyHooks {
     this.plane.anomaly(name);
   }
 
-  /** The reassembler's out-of-order bytes changed: the table keeps the total under its limit. */
-  bufferChanged(delta: number): void {
+  /** What the reassembler (out-of-order bytes) or the dissector keeps changed: the table keeps the total under its limit. */
+  hold(delta: number): void {
     this.plane.table.chargeBuffer(this.flow, delta);
   }
 }
@@ -149,6 +149,18 @@ export class FlowPlane {
     this.entries++;
     this.emitted.push(entry);
     this.options.onEntry(entry);
+  }
+
+  /** The flow table's counters for --stats: how flows ended, and what the limits cost. */
+  flowCounters(): Map<string, number> {
+    const { stats } = this.table;
+    return new Map([
+      ['created', stats.created],
+      ...Object.entries(stats.ended).map(([reason, n]): [string, number] => [`ended ${reason}`, n]),
+      ['evicted for the flow limits (maxFlows, maxFlowBytes)', stats.evictedForFlows],
+      ['evicted for kept bytes (maxBufferedBytes)', stats.evictedForMemory],
+      ['peak kept bytes', stats.peakBufferedBytes],
+    ]);
   }
 
   /** Counts an oddity a reassembler or dissector reported. */

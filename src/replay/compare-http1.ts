@@ -124,6 +124,8 @@ function responsesOf(conv: Conversation, ignored: ReadonlySet<string>): Response
     limits: DEFAULT_DISSECT_LIMITS,
     emit: (entry) => entries.push(entry),
     anomaly: () => {},
+    // One conversation already held whole in memory: there is nothing more to bound.
+    hold: () => {},
   };
   const dissector = http1Dissector.create(ctx);
   feedServer(dissector, conv.greeting);

@@ -14,10 +14,10 @@ const A = TCP_ACK;
 const b = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const none = new Uint8Array(0);
 
-function setup(options: Partial<ReassemblyLimits> = {}, bufferChanged?: (delta: number) => void) {
+function setup(options: Partial<ReassemblyLimits> = {}, hold?: (delta: number) => void) {
   const sink = new RecordingSink();
   const anomalies: string[] = [];
-  const r = new TcpReassembler(sink, options, { anomaly: (n) => anomalies.push(n), bufferChanged });
+  const r = new TcpReassembler(sink, options, { anomaly: (n) => anomalies.push(n), hold });
   return { sink, r, anomalies };
 }
 

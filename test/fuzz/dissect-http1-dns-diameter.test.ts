@@ -69,11 +69,13 @@ describe('fuzz: http1, dns, diameter never throw', () => {
       test(`${name}/${transport}: random chunks and gaps`, () => {
         fc.assert(
           fc.property(fc.array(chunkArb, { maxLength: 30 }), (chunks) => {
-            const { ctx, rec } = recordingContext({ ...opts, transport, limits: LIMITS });
+            const { ctx, rec, ledger } = recordingContext({ ...opts, transport, limits: LIMITS });
             const d = factory.create(ctx);
             chunks.forEach((c, i) => (c.gap ? d.gap(c.dir, c.gap, i) : d.data(c.dir, c.bytes, i)));
             d.end(chunks.length);
             for (const e of rec.entries) assertBodiesBounded(e.request, e.response);
+            const fed = chunks.reduce((n, c) => n + (c.gap ? 0 : c.bytes.length), 0);
+            ledger.assertBalanced(fed, LIMITS.maxPendingExchanges + 1);
           }),
           { numRuns },
         );

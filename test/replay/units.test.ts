@@ -45,6 +45,7 @@ describe('stream tuples', () => {
       limits: DEFAULT_DISSECT_LIMITS,
       emit: () => {},
       anomaly: () => {},
+      hold: () => {},
     };
     assert.equal(selectorMatches(sel, ctx), true);
     assert.equal(selectorMatches({ ...sel, transport: 'tcp' }, ctx), false);

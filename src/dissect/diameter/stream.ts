@@ -2,8 +2,12 @@
 import type { EntryDraft } from '../entry.js';
 import type { Direction, StreamContext, StreamDissector } from '../types.js';
 import { StreamBuffer } from '../util/stream-buffer.js';
+import { WaitingExchanges, type ExchangeCost } from '../util/waiting-exchanges.js';
 import { COMMANDS } from './dictionary.js';
 import { HEADER_LEN, isRequest, parseBody, readHeader, summarize, type DiameterHeader } from './message.js';
+
+/** Heap snapshots of 20,000 requests waiting on one stream: ~830 B a request and ~8.6 B a message byte (docs/entries.md). */
+const REQUEST_COST: ExchangeCost = { perExchange: 1024, perParsedByte: 9 };
 
 interface Side {
   buffer: StreamBuffer;
@@ -19,17 +23,22 @@ interface Message {
   tsUs: number;
   size: number;
   flags: string[];
+  /** What the parsed request was declared to cost while it waits. */
+  declared: number;
 }
 
 export class DiameterStreamDissector implements StreamDissector {
-  private readonly sides: Side[] = [0, 1].map(() => ({ buffer: new StreamBuffer(), resync: false, skip: 0 }));
+  private readonly sides: Side[];
   /** Requests waiting for their answer, keyed by hop-by-hop id and the request's direction. */
   private readonly pending = new Map<number, Message>();
+  private readonly waiting: WaitingExchanges;
   private readonly anomaly: (name: string) => void;
   private index = 0;
 
   constructor(private readonly ctx: StreamContext) {
+    this.sides = [0, 1].map(() => ({ buffer: new StreamBuffer(ctx), resync: false, skip: 0 }));
     this.anomaly = (name) => ctx.anomaly(name);
+    this.waiting = new WaitingExchanges(ctx, REQUEST_COST);
   }
 
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
@@ -68,6 +77,7 @@ export class DiameterStreamDissector implements StreamDissector {
   end(_tsUs: number): void {
     for (const m of this.pending.values()) this.emit(m, null, ['no_response']);
     this.pending.clear();
+    for (const side of this.sides) side.buffer.clear();
   }
 
   private header(side: Side, view: Uint8Array, p: number): DiameterHeader | null {
@@ -94,6 +104,7 @@ export class DiameterStreamDissector implements StreamDissector {
       tsUs,
       size: h.length,
       flags: malformed ? ['malformed'] : [],
+      declared: 0,
     };
     if (isRequest(h)) this.request(m, h.hopByHopId);
     else this.answer(m, h.hopByHopId);
@@ -113,6 +124,8 @@ export class DiameterStreamDissector implements StreamDissector {
       this.emit(oldest, null, ['no_response', 'evicted']);
     }
     this.pending.set(key, m);
+    this.waiting.opened();
+    m.declared = this.waiting.parsed(m.size);
   }
 
   private answer(m: Message, hopByHop: number): void {
@@ -126,7 +139,12 @@ export class DiameterStreamDissector implements StreamDissector {
     this.emit(req, m, []);
   }
 
+  /** Every request handed here has left `pending`: what it held is released. */
   private emit(req: Message | null, ans: Message | null, flags: string[]): void {
+    if (req !== null) {
+      this.waiting.released(req.declared);
+      this.waiting.closed();
+    }
     const first = (req ?? ans)!;
     const clientSent = (first.dir === 0) === (req !== null);
     const entry: EntryDraft = {

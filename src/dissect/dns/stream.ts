@@ -3,10 +3,13 @@ import type { EntryDraft } from '../entry.js';
 import type { Direction, StreamContext, StreamDissector } from '../types.js';
 import { parseDnsMessage, type DnsMessage } from './message.js';
 import { StreamBuffer } from '../util/stream-buffer.js';
+import { WaitingExchanges, type ExchangeCost } from '../util/waiting-exchanges.js';
 
 /** mDNS sets the top bit of the class for its own meaning (RFC 6762). */
 const MDNS_PORT = 5353;
 const TCP_PREFIX = 2;
+/** Heap snapshots of 20,000 queries waiting on one stream: ~380 B a query and ~8 B a message byte (docs/entries.md). */
+const QUERY_COST: ExchangeCost = { perExchange: 384, perParsedByte: 8 };
 
 interface Pending {
   dir: Direction;
@@ -14,6 +17,8 @@ interface Pending {
   tsUs: number;
   size: number;
   flags: string[];
+  /** What the parsed query was declared to cost while it waits. */
+  declared: number;
 }
 
 /**
@@ -24,12 +29,14 @@ interface Pending {
 export class DnsStreamDissector implements StreamDissector {
   private readonly buffers: [StreamBuffer, StreamBuffer] | null;
   private readonly pending: Pending[] = [];
+  private readonly waiting: WaitingExchanges;
   private readonly mdns: boolean;
   private index = 0;
 
   constructor(private readonly ctx: StreamContext) {
     this.mdns = ctx.client.port === MDNS_PORT || ctx.server.port === MDNS_PORT;
-    this.buffers = ctx.transport === 'udp' ? null : [new StreamBuffer(), new StreamBuffer()];
+    this.buffers = ctx.transport === 'udp' ? null : [new StreamBuffer(ctx), new StreamBuffer(ctx)];
+    this.waiting = new WaitingExchanges(ctx, QUERY_COST);
   }
 
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
@@ -67,8 +74,8 @@ export class DnsStreamDissector implements StreamDissector {
     const msg = parseDnsMessage(bytes, this.mdns, this.ctx);
     if (msg === null) return;
     const flags = msg.malformed ? ['malformed'] : [];
-    if (!msg.isResponse) this.query({ dir, msg, tsUs, size, flags });
-    else this.response({ dir, msg, tsUs, size, flags });
+    if (!msg.isResponse) this.query({ dir, msg, tsUs, size, flags, declared: 0 });
+    else this.response({ dir, msg, tsUs, size, flags, declared: 0 });
   }
 
   private query(q: Pending): void {
@@ -79,6 +86,8 @@ export class DnsStreamDissector implements StreamDissector {
       this.emit(this.pending.shift()!, null, ['no_response', 'evicted']);
     }
     this.pending.push(q);
+    this.waiting.opened();
+    q.declared = this.waiting.parsed(q.size);
   }
 
   private response(r: Pending): void {
@@ -90,7 +99,12 @@ export class DnsStreamDissector implements StreamDissector {
     this.emit(this.pending.splice(i, 1)[0], r, []);
   }
 
+  /** Every query handed here has left `pending`: what it held is released. */
   private emit(q: Pending | null, r: Pending | null, flags: string[]): void {
+    if (q !== null) {
+      this.waiting.released(q.declared);
+      this.waiting.closed();
+    }
     const first = (q ?? r)!;
     const fromClient = first.dir === 0;
     const entry: EntryDraft = {

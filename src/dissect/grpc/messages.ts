@@ -1,9 +1,11 @@
+import type { ByteMeter } from '../types.js';
+
 /** One length-prefixed gRPC message (gRPC over HTTP/2: 1-byte compressed flag, 4-byte length). */
 export interface GrpcMessage {
   compressed: boolean;
   /** Declared length. */
   length: number;
-  /** A copy of the message bytes, or null when longer than the kept limit. */
+  /** A copy of the message bytes once all arrived; null while it fills, and when it is not kept (limits, gap). */
   data: Uint8Array | null;
   /** False when the stream ended (or a gap hit) before all `length` bytes arrived. */
   complete: boolean;
@@ -21,18 +23,29 @@ const PREFIX = 5;
 /**
  * Splits one direction of a gRPC call into messages. Message boundaries follow the 5-byte
  * prefixes, not DATA frames: a message may span frames and a frame may hold several messages.
+ * A kept message is copied as its bytes arrive (a prefix alone never reserves its declared
+ * length), and what is copied is declared to the stream's meter until `release`.
  */
 export class GrpcMessageReader {
   readonly messages: GrpcMessage[] = [];
   /** Every message whose prefix was read, kept or not. */
   count = 0;
-  private prefix = new Uint8Array(PREFIX);
+  /** The prefix read so far: its flag byte, and its length bytes as a number (no array per call: calls are many). */
+  private prefixFlags = 0;
+  private prefixLength = 0;
   private havePrefix = 0;
   private current: GrpcMessage | null = null;
   private filled = 0;
   private lost = false;
+  /** Copies of the current message's bytes, when it is kept. */
+  private pieces: Uint8Array[] | null = null;
+  /** Bytes copied (messages and pieces), as declared to the meter. */
+  private held = 0;
 
-  constructor(private readonly limits: GrpcMessageLimits) {}
+  constructor(
+    private readonly limits: GrpcMessageLimits,
+    private readonly meter: ByteMeter,
+  ) {}
 
   push(bytes: Uint8Array): void {
     let pos = 0;
@@ -49,7 +62,7 @@ export class GrpcMessageReader {
       return;
     }
     cur.complete = false;
-    cur.data = null;
+    this.dropPieces();
     this.filled += length;
     if (this.filled === cur.length) this.current = null;
   }
@@ -59,39 +72,71 @@ export class GrpcMessageReader {
     if (this.current !== null) {
       this.current.complete = false;
       this.current = null;
+      this.dropPieces();
       return false;
     }
     return this.havePrefix === 0 && !this.lost;
   }
 
+  /** The call is in its entry: the copies are no longer declared. */
+  release(): void {
+    if (this.held > 0) this.meter.hold(-this.held);
+    this.held = 0;
+    this.pieces = null;
+  }
+
   private readPrefix(bytes: Uint8Array, pos: number): number {
-    const take = Math.min(PREFIX - this.havePrefix, bytes.length - pos);
-    this.prefix.set(bytes.subarray(pos, pos + take), this.havePrefix);
-    this.havePrefix += take;
-    if (this.havePrefix < PREFIX) return pos + take;
+    const end = Math.min(pos + PREFIX - this.havePrefix, bytes.length);
+    for (let at = pos; at < end; at++, this.havePrefix++) {
+      if (this.havePrefix === 0) this.prefixFlags = bytes[at];
+      else this.prefixLength = this.prefixLength * 256 + bytes[at];
+    }
+    if (this.havePrefix < PREFIX) return end;
+    const length = this.prefixLength;
     this.havePrefix = 0;
-    const p = this.prefix;
-    const length = ((p[1] << 24) | (p[2] << 16) | (p[3] << 8) | p[4]) >>> 0;
+    this.prefixLength = 0;
     const keep = this.messages.length < this.limits.maxMessages && length <= this.limits.maxMessageBytes;
     const message: GrpcMessage = {
-      compressed: (p[0] & 1) === 1,
+      compressed: (this.prefixFlags & 1) === 1,
       length,
-      data: keep ? new Uint8Array(length) : null,
+      data: keep && length === 0 ? new Uint8Array(0) : null,
       complete: true,
     };
     this.count++;
     if (this.messages.length < this.limits.maxMessages) this.messages.push(message);
     this.filled = 0;
     this.current = length > 0 ? message : null;
-    return pos + take;
+    this.pieces = keep && length > 0 ? [] : null;
+    return end;
   }
 
   private readBody(bytes: Uint8Array, pos: number): number {
     const cur = this.current as GrpcMessage;
     const take = Math.min(cur.length - this.filled, bytes.length - pos);
-    cur.data?.set(bytes.subarray(pos, pos + take), this.filled);
+    if (this.pieces !== null) {
+      this.pieces.push(bytes.slice(pos, pos + take));
+      this.held += take;
+      this.meter.hold(take);
+    }
     this.filled += take;
-    if (this.filled === cur.length) this.current = null;
+    if (this.filled === cur.length) {
+      if (this.pieces !== null) cur.data = joined(this.pieces, cur.length);
+      this.pieces = null;
+      this.current = null;
+    }
     return pos + take;
   }
+
+  /** The current message will not be shown whole: its copies go. */
+  private dropPieces(): void {
+    if (this.pieces === null) return;
+    const copied = this.pieces.reduce((n, piece) => n + piece.length, 0);
+    this.meter.hold(-copied);
+    this.held -= copied;
+    this.pieces = null;
+  }
+}
+
+function joined(pieces: Uint8Array[], length: number): Uint8Array {
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, length);
 }

@@ -1,4 +1,5 @@
-/** Collecting a message body (bounded copy) and describing it for an entry. */
+/** Describing a collected message body for an entry. */
+import type { BodyCollector } from '../util/body-collector.js';
 import { decodeContent, isKnownCoding } from './content-coding.js';
 
 export interface BodySummary {
@@ -16,39 +17,6 @@ export interface BodySummary {
   base64?: string;
   /** Set when Content-Encoding could not be undone; the raw bytes are shown instead. */
   decodeError?: boolean;
-}
-
-/** Keeps copies of body bytes up to a limit and counts the rest. */
-export class BodyCollector {
-  private readonly parts: Uint8Array[] = [];
-  private kept = 0;
-  size = 0;
-  /** Bytes the capture lost inside this body. */
-  missing = 0;
-
-  constructor(private readonly limit: number) {}
-
-  add(bytes: Uint8Array): void {
-    this.size += bytes.length;
-    const room = this.limit - this.kept;
-    if (room <= 0 || bytes.length === 0) return;
-    const part = bytes.subarray(0, Math.min(room, bytes.length)).slice();
-    this.parts.push(part);
-    this.kept += part.length;
-  }
-
-  lost(length: number): void {
-    this.size += length;
-    this.missing += length;
-  }
-
-  get truncated(): boolean {
-    return this.kept < this.size;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.parts, this.kept);
-  }
 }
 
 const TEXTUAL = ['json', 'xml', 'javascript', 'x-www-form-urlencoded', 'yaml', 'csv', 'html', 'graphql'];

@@ -1,7 +1,9 @@
 /** One HTTP/1.x request/response exchange while it is being read, and its entry objects. */
 import type { Endpoint, EntryDraft } from '../entry.js';
 import type { StreamContext } from '../types.js';
-import { BodyCollector, summarizeBody } from './body.js';
+import { BodyCollector } from '../util/body-collector.js';
+import type { WaitingExchanges } from '../util/waiting-exchanges.js';
+import { summarizeBody } from './body.js';
 import { headerMap, lastValue, type HeaderField, type RequestLine, type StatusLine } from './head.js';
 
 export interface MessageParts {
@@ -40,6 +42,20 @@ export class Exchange {
   responseSize = 0;
   requestDone = false;
   responseDone = false;
+  /** What its parsed heads (request, interim, response) were declared to cost, until release. */
+  private declared = 0;
+
+  headParsed(wireBytes: number, waiting: WaitingExchanges): void {
+    this.declared += waiting.parsed(wireBytes);
+  }
+
+  /** The exchange is in its entry (or handed to HTTP/2): what it kept is no longer declared. */
+  release(waiting: WaitingExchanges): void {
+    waiting.released(this.declared);
+    this.declared = 0;
+    this.request?.body.release();
+    this.response?.body.release();
+  }
 }
 
 /*
@@ -47,14 +63,16 @@ export class Exchange {
  * line: V8 gives an object built by spreading two objects a hidden class of its own, with
  * its descriptors, which cost about 250 bytes per pending request.
  */
-export function requestParts(line: RequestLine, headers: HeaderField[], bodyLimit: number): RequestParts {
+export function requestParts(line: RequestLine, headers: HeaderField[], ctx: StreamContext): RequestParts {
   const { method, target, version } = line;
-  return { method, target, version, headers, body: new BodyCollector(bodyLimit), trailers: null };
+  const body = new BodyCollector(ctx.limits.maxBodyBytes, ctx);
+  return { method, target, version, headers, body, trailers: null };
 }
 
-export function responseParts(line: StatusLine, headers: HeaderField[], bodyLimit: number): ResponseParts {
+export function responseParts(line: StatusLine, headers: HeaderField[], ctx: StreamContext): ResponseParts {
   const { status, reason, version } = line;
-  return { status, reason, version, headers, body: new BodyCollector(bodyLimit), trailers: null };
+  const body = new BodyCollector(ctx.limits.maxBodyBytes, ctx);
+  return { status, reason, version, headers, body, trailers: null };
 }
 
 /** `key=value&...` of the request target, percent-decoded where valid ('+' is a space in forms). */

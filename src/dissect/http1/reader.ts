@@ -3,6 +3,7 @@
  * bodies framed by Content-Length, chunked coding (with trailers) or connection close,
  * resynchronisation after gaps and garbage. What the messages mean is the sink's business.
  */
+import type { ByteMeter } from '../types.js';
 import { StreamBuffer } from '../util/stream-buffer.js';
 import { findHeadEnd, headLines, parseHeaderLines, type HeaderField } from './head.js';
 
@@ -46,7 +47,7 @@ type State =
 const MAX_CHUNK_LINE = 1024;
 
 export class MessageReader {
-  private readonly buffer = new StreamBuffer();
+  private readonly buffer: StreamBuffer;
   private state: State = 'start';
   /** Body or chunk bytes still expected. */
   private remaining = 0;
@@ -65,7 +66,10 @@ export class MessageReader {
   constructor(
     private readonly sink: MessageSink,
     private readonly maxHead: number,
-  ) {}
+    meter: ByteMeter,
+  ) {
+    this.buffer = new StreamBuffer(meter);
+  }
 
   /** A message has started and not finished. */
   get inMessage(): boolean {

@@ -24,6 +24,10 @@ import {
   type HeaderField,
 } from './head.js';
 import { MessageReader, type Framing, type MessageSink } from './reader.js';
+import { WaitingExchanges, type ExchangeCost } from '../util/waiting-exchanges.js';
+
+/** Heap snapshots of 20,000 pipelined GETs: ~650 B an exchange and ~4.5 B a head byte (docs/entries.md). */
+const EXCHANGE_COST: ExchangeCost = { perExchange: 768, perParsedByte: 5 };
 
 const NONE: Framing = { kind: 'none' };
 const STOP: Framing = { kind: 'stop' };
@@ -31,6 +35,8 @@ const STOP: Framing = { kind: 'stop' };
 export class Http1StreamDissector implements StreamDissector {
   /** Exchanges not yet emitted, in request order. */
   private readonly queue: Exchange[] = [];
+  /** What the queued exchanges cost, declared to the stream's meter. */
+  readonly waiting: WaitingExchanges;
   private readonly requests: MessageReader;
   private readonly responses: MessageReader;
   /** Set once the connection switched to HTTP/2 (h2c upgrade): every later byte goes there. */
@@ -43,8 +49,9 @@ export class Http1StreamDissector implements StreamDissector {
   private clientDir: Direction | null = null;
 
   constructor(private readonly ctx: StreamContext) {
-    this.requests = new MessageReader(new RequestSink(this, ctx), ctx.limits.maxHeaderBytes);
-    this.responses = new MessageReader(new ResponseSink(this, ctx), ctx.limits.maxHeaderBytes);
+    this.waiting = new WaitingExchanges(ctx, EXCHANGE_COST);
+    this.requests = new MessageReader(new RequestSink(this, ctx), ctx.limits.maxHeaderBytes, ctx);
+    this.responses = new MessageReader(new ResponseSink(this, ctx), ctx.limits.maxHeaderBytes, ctx);
   }
 
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
@@ -85,7 +92,7 @@ export class Http1StreamDissector implements StreamDissector {
       this.queue[0].flags.add('evicted');
       this.emitFirst();
     }
-    this.queue.push(x);
+    this.enqueue(x);
   }
 
   /** The exchange the next response belongs to: the oldest without a final response. */
@@ -96,8 +103,21 @@ export class Http1StreamDissector implements StreamDissector {
     orphan.requestDone = true;
     orphan.responseStartUs = tsUs;
     orphan.flags.add('no_request');
-    this.queue.push(orphan);
+    this.enqueue(orphan);
     return orphan;
+  }
+
+  private enqueue(x: Exchange): void {
+    this.queue.push(x);
+    this.waiting.opened();
+  }
+
+  /** The first queued exchange leaves the queue (emitted or handed to HTTP/2): what it kept goes. */
+  private dequeue(): Exchange {
+    const x = this.queue.shift()!;
+    x.release(this.waiting);
+    this.waiting.closed();
+    return x;
   }
 
   /** Emits finished exchanges from the front, keeping the order of requests. */
@@ -124,8 +144,8 @@ export class Http1StreamDissector implements StreamDissector {
   switchToHttp2(x: Exchange, tsUs: number): void {
     const i = this.queue.indexOf(x);
     for (let k = 0; k < i; k++) this.emitFirst();
-    this.queue.shift();
     const request = x.request ? requestObject(x.request, this.ctx.limits.maxBodyBytes) : {};
+    this.dequeue();
     this.http2 = createUpgradedHttp2(this.ctx, {
       request,
       timestampUs: x.requestStartUs,
@@ -142,10 +162,11 @@ export class Http1StreamDissector implements StreamDissector {
   }
 
   private emitFirst(): void {
-    const x = this.queue.shift()!;
+    const x = this.queue[0];
     const [src, dst] =
       this.clientDir === 1 ? [this.ctx.server, this.ctx.client] : [this.ctx.client, this.ctx.server];
     this.ctx.emit(entryOf(x, this.ctx, this.index++, src, dst));
+    this.dequeue();
   }
 }
 
@@ -220,7 +241,7 @@ class RequestSink extends SideSink implements MessageSink {
     return looksLikeRequestStart(b, p);
   }
 
-  head(lines: string[], startTsUs: number): Framing | null {
+  head(lines: string[], startTsUs: number, headBytes: number): Framing | null {
     const line = parseRequestLine(lines[0]);
     if (!line) {
       this.ctx.anomaly('http1.bad_request_line');
@@ -228,7 +249,8 @@ class RequestSink extends SideSink implements MessageSink {
     }
     const x = new Exchange();
     const headers = parseHeaderLines(lines, 1, (n) => this.ctx.anomaly(n));
-    x.request = requestParts(line, headers, this.ctx.limits.maxBodyBytes);
+    x.request = requestParts(line, headers, this.ctx);
+    x.headParsed(headBytes, this.conn.waiting);
     x.requestStartUs = startTsUs;
     this.current = x;
     this.conn.openRequest(x);
@@ -282,13 +304,14 @@ class ResponseSink extends SideSink implements MessageSink {
     const x = this.conn.responseTarget(startTsUs);
     if (x.responseSize === 0) x.responseStartUs = startTsUs;
     const headers = parseHeaderLines(lines, 1, (n) => this.ctx.anomaly(n));
+    x.headParsed(headBytes, this.conn.waiting);
     this.current = x;
     this.interim = line.status < 200 && line.status !== 101;
     if (this.interim) {
       x.interim.push({ status: line.status, statusText: line.reason, headers });
       return NONE;
     }
-    x.response = responseParts(line, headers, this.ctx.limits.maxBodyBytes);
+    x.response = responseParts(line, headers, this.ctx);
     if (line.status === 101) return this.upgraded(x, headers, startTsUs, headBytes);
     if (x.request?.method === 'CONNECT' && line.status < 300) return this.tunnel(x, headBytes);
     const bodiless = x.request?.method === 'HEAD' || line.status === 204 || line.status === 304;

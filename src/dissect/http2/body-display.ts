@@ -1,5 +1,5 @@
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import type { BodyCollector } from './body.js';
+import type { BodyCollector } from '../util/body-collector.js';
 
 /** The `body` object of an HTTP/2 request or response entry. */
 export interface BodyView {
@@ -63,7 +63,7 @@ export function describeBody(
 ): BodyView | undefined {
   if (body.size === 0) return undefined;
   const view: BodyView = { size: body.size, mimeType };
-  let bytes = body.bytes();
+  let bytes: Uint8Array = body.bytes();
   if (body.truncated) view.truncated = true;
   const encoding = contentEncoding.trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity') {

@@ -6,12 +6,14 @@ import { FrameReader, type FrameHeader, type FrameSink } from './frame-reader.js
 import {
   appendFragment,
   blockBytes,
+  dropFragments,
   fragmentBounds,
   newPendingBlock,
   type PendingBlock,
 } from './header-block.js';
 import { HpackDecoder, type HeaderField, type HpackResult } from './hpack/decoder.js';
 import { H2Stream, headerValue } from './stream.js';
+import { WaitingExchanges, type ExchangeCost } from '../util/waiting-exchanges.js';
 
 export interface Http2Options {
   /** Decodes gRPC messages by name from user .proto files; raw protobuf without it. */
@@ -27,6 +29,12 @@ export interface UpgradeRequest {
   /** Entry index the upgraded exchange takes (HTTP/1 exchanges before it used the lower ones). */
   nextIndex?: number;
 }
+
+/**
+ * Heap snapshots of 20,000 open streams: ~1,050 B a GET stream, ~1,500 B a gRPC call with a
+ * message in progress, ~3.9 B a header block byte (docs/entries.md).
+ */
+const STREAM_COST: ExchangeCost = { perExchange: 1536, perParsedByte: 4 };
 
 /** Non-header frames we buffer at most (SETTINGS, GOAWAY debug data, ...). */
 const MAX_CONTROL_FRAME = 64 << 10;
@@ -61,24 +69,29 @@ export class Http2Connection implements StreamDissector {
   private readonly readers: [FrameReader, FrameReader];
   private readonly hpack: [HpackDecoder | null, HpackDecoder | null] = [null, null];
   private readonly pending: [PendingBlock | null, PendingBlock | null] = [null, null];
+  /** Each direction's HPACK table size (RFC 7541 §4.1) as last declared to the stream's meter. */
+  private readonly tableHeld: [number, number] = [0, 0];
   private readonly streams = new Map<number, H2Stream>();
   private readonly closed = new Set<number>();
   private nextIndex = 0;
   private goawayLastId = -1;
   private readonly grpcLimits;
+  /** What the open streams cost, declared to the stream's meter. */
+  private readonly waiting: WaitingExchanges;
 
   constructor(
     readonly ctx: StreamContext,
     private readonly options: Http2Options = {},
     upgrade?: UpgradeRequest,
   ) {
+    this.waiting = new WaitingExchanges(ctx, STREAM_COST);
     const maxBuffered = (type: number): number =>
       type === FrameType.HEADERS || type === FrameType.CONTINUATION || type === FrameType.PUSH_PROMISE
         ? ctx.limits.maxHeaderBytes
         : MAX_CONTROL_FRAME;
     this.readers = [
-      new FrameReader(new DirectionSink(this, 0), true, maxBuffered),
-      new FrameReader(new DirectionSink(this, 1), false, maxBuffered),
+      new FrameReader(new DirectionSink(this, 0), true, maxBuffered, ctx),
+      new FrameReader(new DirectionSink(this, 1), false, maxBuffered, ctx),
     ];
     this.grpcLimits = {
       maxMessages: options.maxGrpcMessages ?? 64,
@@ -89,6 +102,7 @@ export class Http2Connection implements StreamDissector {
 
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
     this.readers[dir].push(bytes, tsUs);
+    this.declareTable(dir);
   }
 
   gap(dir: Direction, length: number, _tsUs: number): void {
@@ -102,13 +116,19 @@ export class Http2Connection implements StreamDissector {
     }
     this.ctx.anomaly('http2.gap_lost_framing');
     this.hpack[dir]?.lose();
-    this.pending[dir] = null;
+    this.declareTable(dir);
+    this.setPending(dir, null);
     for (const stream of this.streams.values()) stream.flags.add('gap');
   }
 
   end(_tsUs: number): void {
-    for (const dir of [0, 1] as const)
+    for (const dir of [0, 1] as const) {
       if (this.pending[dir] !== null) this.ctx.anomaly('http2.unfinished_header_block');
+      this.setPending(dir, null);
+      this.readers[dir].dropPartial();
+      this.hpack[dir]?.lose();
+      this.declareTable(dir);
+    }
     for (const stream of [...this.streams.values()]) this.finish(stream);
   }
 
@@ -138,10 +158,10 @@ export class Http2Connection implements StreamDissector {
     this.decoderFor(dir, header);
     if (header.type === FrameType.HEADERS || header.type === FrameType.PUSH_PROMISE) {
       this.ctx.anomaly('http2.header_block_too_large');
-      this.pending[dir] = { ...newPendingBlock(header, 0), overflow: true };
+      this.setPending(dir, { ...newPendingBlock(header, 0), overflow: true });
       if (header.flags & Flag.END_HEADERS) this.finishBlock(dir, header);
     } else if (header.type === FrameType.CONTINUATION && this.pending[dir] !== null) {
-      appendFragment(this.pending[dir] as PendingBlock, null, 0);
+      appendFragment(this.pending[dir] as PendingBlock, null, 0, this.ctx);
       if (header.flags & Flag.END_HEADERS) this.finishBlock(dir, header);
     } else {
       this.ctx.anomaly('http2.frame_too_large');
@@ -154,7 +174,7 @@ export class Http2Connection implements StreamDissector {
     const side = stream.side(dir === 1);
     if (stream.grpc) side.startGrpc(this.grpcLimits);
     if (side.grpc !== null) side.grpc.push(bytes);
-    else side.body.append(bytes);
+    else side.body.add(bytes);
   }
 
   onDataEnd(dir: Direction, header: FrameHeader, tsUs: number): void {
@@ -187,14 +207,14 @@ export class Http2Connection implements StreamDissector {
     const bounds = fragmentBounds(header, payload);
     if (bounds === null) this.ctx.anomaly('http2.bad_header_frame');
     const block = newPendingBlock(header, bounds?.promisedId ?? 0);
-    this.pending[dir] = block;
+    this.setPending(dir, block);
     const fragment = bounds === null ? null : payload.subarray(bounds.start, bounds.end);
     if (header.flags & Flag.END_HEADERS && fragment !== null) {
       // The common case: the whole block in one frame, decoded straight from the input view.
       block.chunks.push(fragment);
       block.size = fragment.length;
     } else {
-      appendFragment(block, fragment, this.ctx.limits.maxHeaderBytes);
+      appendFragment(block, fragment, this.ctx.limits.maxHeaderBytes, this.ctx);
     }
     this.touchHeaderFrame(dir, block, header);
     if (header.flags & Flag.END_HEADERS) this.finishBlock(dir, header);
@@ -206,7 +226,7 @@ export class Http2Connection implements StreamDissector {
       this.abandonBlock(dir, 'http2.unexpected_continuation');
       return;
     }
-    appendFragment(block, payload, this.ctx.limits.maxHeaderBytes);
+    appendFragment(block, payload, this.ctx.limits.maxHeaderBytes, this.ctx);
     this.touchHeaderFrame(dir, block, header);
     if (header.flags & Flag.END_HEADERS) this.finishBlock(dir, header);
   }
@@ -223,12 +243,26 @@ export class Http2Connection implements StreamDissector {
     this.hpack[dir]?.lose();
     const block = this.pending[dir];
     if (block !== null) this.streams.get(block.streamId)?.flags.add('header_block_undecodable');
-    this.pending[dir] = null;
+    this.setPending(dir, null);
+  }
+
+  /** A new block (or none) takes the direction's place; the copies of the one it replaces go. */
+  private setPending(dir: Direction, block: PendingBlock | null): void {
+    const old = this.pending[dir];
+    if (old !== null) dropFragments(old, this.ctx);
+    this.pending[dir] = block;
+  }
+
+  /** The table grows and shrinks as blocks are decoded or contexts lost: its size is what it keeps. */
+  private declareTable(dir: Direction): void {
+    const size = this.hpack[dir]?.table.size ?? 0;
+    if (size === this.tableHeld[dir]) return;
+    this.ctx.hold(size - this.tableHeld[dir]);
+    this.tableHeld[dir] = size;
   }
 
   private finishBlock(dir: Direction, header: FrameHeader): void {
     const block = this.pending[dir] as PendingBlock;
-    this.pending[dir] = null;
     const decoder = this.decoderFor(dir, header);
     const fields: HeaderField[] = [];
     let result: HpackResult | null = null;
@@ -238,6 +272,7 @@ export class Http2Connection implements StreamDissector {
       result = decoder.decode(bytes, 0, bytes.length, fields);
       if (result.anomaly !== null) this.ctx.anomaly(result.anomaly);
     }
+    this.setPending(dir, null);
     if (block.promisedId !== 0) this.onPushPromise(block, fields, result, header.tsUs);
     else this.onHeaders(dir, block, fields, result);
   }
@@ -268,9 +303,11 @@ export class Http2Connection implements StreamDissector {
       side.informational.push(status);
     } else if (side.headers === null) {
       side.headers = fields;
+      stream.headersParsed(block.size);
       if (isGrpc(fields)) stream.grpc = true;
     } else {
       side.trailers = fields;
+      stream.headersParsed(block.size);
     }
     if (block.endStream) this.endSide(stream, dir);
   }
@@ -286,6 +323,7 @@ export class Http2Connection implements StreamDissector {
     stream.pushed = true;
     markDecodeResult(stream, result);
     stream.request.headers = fields;
+    stream.headersParsed(block.size);
     stream.request.ended = true;
     stream.request.touch(0, tsUs);
     if (isGrpc(fields)) stream.grpc = true;
@@ -336,8 +374,9 @@ export class Http2Connection implements StreamDissector {
       oldest.flags.add('evicted');
       this.finish(oldest);
     }
-    const stream = new H2Stream(id, this.nextIndex++, this.ctx.limits);
+    const stream = new H2Stream(id, this.nextIndex++, this.ctx.limits, this.waiting);
     this.streams.set(id, stream);
+    this.waiting.opened();
     return stream;
   }
 
@@ -362,7 +401,7 @@ export class Http2Connection implements StreamDissector {
     stream.flags.add('gap');
     const side = stream.side(dir === 1);
     if (side.grpc !== null) side.grpc.skip(length);
-    else side.body.skip(length);
+    else side.body.lost(length);
   }
 
   private finish(stream: H2Stream): void {
@@ -371,6 +410,8 @@ export class Http2Connection implements StreamDissector {
     if (this.closed.size > MAX_CLOSED_REMEMBERED)
       this.closed.delete(this.closed.values().next().value as number);
     this.ctx.emit(buildEntry(stream, this.ctx, this.options.grpcDecoder));
+    stream.release();
+    this.waiting.closed();
   }
 }
 

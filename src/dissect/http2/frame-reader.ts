@@ -1,3 +1,4 @@
+import type { ByteMeter } from '../types.js';
 import { CLIENT_PREFACE, Flag, FRAME_HEADER_LENGTH, FrameType } from './constants.js';
 
 /** A frame's 9-byte header (RFC 7540 §4.1), reused: copy what you keep. */
@@ -35,14 +36,17 @@ const enum State {
 
 /**
  * A resumable parser of one direction's frame sequence. DATA payloads are streamed so a
- * 16 MiB frame never sits in memory; other frames are buffered up to `maxBuffered(type)`.
+ * 16 MiB frame never sits in memory; other frames are buffered up to `maxBuffered(type)`,
+ * as their bytes arrive (a frame header alone never reserves its declared length), and
+ * declared to the stream's meter while they wait for the rest.
  */
 export class FrameReader {
   private state: State;
   private readonly header: FrameHeader = { length: 0, type: 0, flags: 0, streamId: 0, tsUs: 0 };
   private readonly headerBytes = new Uint8Array(FRAME_HEADER_LENGTH);
   private have = 0;
-  private buffer = new Uint8Array(0);
+  /** Copies of a split payload's pieces; `have` bytes in all. */
+  private pieces: Uint8Array[] = [];
   /** Payload bytes of the current frame still to come (all states but Header/Preface). */
   private remaining = 0;
   /** Of `remaining`, the trailing padding of a DATA frame. */
@@ -52,6 +56,7 @@ export class FrameReader {
     private readonly sink: FrameSink,
     expectPreface: boolean,
     private readonly maxBuffered: (type: number) => number,
+    private readonly meter: ByteMeter,
   ) {
     this.state = expectPreface ? State.Preface : State.Header;
   }
@@ -91,8 +96,17 @@ export class FrameReader {
       this.remaining -= length;
       return true;
     }
+    this.dropPartial();
     this.state = State.Lost;
     return false;
+  }
+
+  /** Forgets a payload still waiting for its end (the direction is lost, or the stream ended). */
+  dropPartial(): void {
+    if (this.state !== State.Payload || this.have === 0) return;
+    this.meter.hold(-this.have);
+    this.pieces = [];
+    this.have = 0;
   }
 
   private step(bytes: Uint8Array, pos: number, tsUs: number): number {
@@ -179,13 +193,16 @@ export class FrameReader {
       this.deliver(bytes.subarray(pos, pos + length));
       return pos + length;
     }
-    if (this.buffer.length < length) this.buffer = new Uint8Array(Math.max(length, this.buffer.length * 2));
     const take = Math.min(length - this.have, bytes.length - pos);
-    this.buffer.set(bytes.subarray(pos, pos + take), this.have);
+    this.pieces.push(bytes.slice(pos, pos + take));
     this.have += take;
+    this.meter.hold(take);
     if (this.have === length) {
+      const payload = Buffer.concat(this.pieces, length);
+      this.meter.hold(-length);
+      this.pieces = [];
       this.have = 0;
-      this.deliver(this.buffer.subarray(0, length));
+      this.deliver(payload);
     }
     return pos + take;
   }

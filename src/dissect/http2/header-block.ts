@@ -1,3 +1,4 @@
+import type { ByteMeter } from '../types.js';
 import { Flag, FrameType } from './constants.js';
 import type { FrameHeader } from './frame-reader.js';
 
@@ -11,6 +12,8 @@ export interface PendingBlock {
   size: number;
   /** Larger than the header limit: dropped, and the HPACK context with it. */
   overflow: boolean;
+  /** Bytes of copied fragments, declared to the stream's meter until the block is decoded or dropped. */
+  held: number;
 }
 
 /** Where the header block fragment sits inside a HEADERS or PUSH_PROMISE payload, or null if the payload is too short. */
@@ -47,19 +50,34 @@ export function newPendingBlock(header: FrameHeader, promisedId: number): Pendin
     chunks: [],
     size: 0,
     overflow: false,
+    held: 0,
   };
 }
 
 /** Appends a fragment (copied), or marks overflow past `max` bytes. */
-export function appendFragment(block: PendingBlock, fragment: Uint8Array | null, max: number): void {
+export function appendFragment(
+  block: PendingBlock,
+  fragment: Uint8Array | null,
+  max: number,
+  meter: ByteMeter,
+): void {
   if (fragment === null || block.size + fragment.length > max) {
     block.overflow = true;
-    block.chunks = [];
+    dropFragments(block, meter);
     return;
   }
   if (block.overflow) return;
   block.chunks.push(fragment.slice());
   block.size += fragment.length;
+  block.held += fragment.length;
+  meter.hold(fragment.length);
+}
+
+/** The block was decoded or abandoned: its copies go. */
+export function dropFragments(block: PendingBlock, meter: ByteMeter): void {
+  if (block.held > 0) meter.hold(-block.held);
+  block.held = 0;
+  block.chunks = [];
 }
 
 export function blockBytes(block: PendingBlock): Uint8Array {

@@ -1,6 +1,7 @@
-import type { DissectLimits } from '../types.js';
+import type { ByteMeter, DissectLimits } from '../types.js';
+import type { WaitingExchanges } from '../util/waiting-exchanges.js';
 import { GrpcMessageReader, type GrpcMessageLimits } from '../grpc/messages.js';
-import { BodyCollector } from './body.js';
+import { BodyCollector } from '../util/body-collector.js';
 import type { HeaderField } from './hpack/decoder.js';
 
 /** What one side (request or response) of an HTTP/2 stream sent. */
@@ -18,8 +19,11 @@ export class StreamSide {
   firstTsUs = -1;
   lastTsUs = -1;
 
-  constructor(maxBodyBytes: number) {
-    this.body = new BodyCollector(maxBodyBytes);
+  constructor(
+    maxBodyBytes: number,
+    private readonly meter: ByteMeter,
+  ) {
+    this.body = new BodyCollector(maxBodyBytes, meter);
   }
 
   /** Counts a frame of this side. */
@@ -30,7 +34,13 @@ export class StreamSide {
   }
 
   startGrpc(limits: GrpcMessageLimits): void {
-    if (this.grpc === null) this.grpc = new GrpcMessageReader(limits);
+    if (this.grpc === null) this.grpc = new GrpcMessageReader(limits, this.meter);
+  }
+
+  /** The side is in its entry: its copies go. */
+  release(): void {
+    this.body.release();
+    this.grpc?.release();
   }
 }
 
@@ -46,14 +56,29 @@ export class H2Stream {
   upgradeRequest: Record<string, unknown> | null = null;
   /** Opened by the server's PUSH_PROMISE; the request is the promised header block. */
   pushed = false;
+  /** What the header blocks decoded into this stream were declared to cost, until release. */
+  private declared = 0;
 
   constructor(
     readonly id: number,
     readonly index: number,
     limits: DissectLimits,
+    private readonly waiting: WaitingExchanges,
   ) {
-    this.request = new StreamSide(limits.maxBodyBytes);
-    this.response = new StreamSide(limits.maxBodyBytes);
+    this.request = new StreamSide(limits.maxBodyBytes, waiting.meter);
+    this.response = new StreamSide(limits.maxBodyBytes, waiting.meter);
+  }
+
+  headersParsed(blockBytes: number): void {
+    this.declared += this.waiting.parsed(blockBytes);
+  }
+
+  /** The stream is in its entry: what it kept is no longer declared. */
+  release(): void {
+    this.waiting.released(this.declared);
+    this.declared = 0;
+    this.request.release();
+    this.response.release();
   }
 
   side(fromServer: boolean): StreamSide {

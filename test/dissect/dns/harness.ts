@@ -4,6 +4,7 @@
  * reference byte streams (`follow,tcp,raw`) and datagrams of corpus captures.
  */
 import { runTool } from '../../helpers/tools.js';
+import { HoldLedger } from '../hold-ledger.js';
 import type { EntryDraft, Endpoint } from '../../../src/dissect/entry.js';
 import {
   DEFAULT_DISSECT_LIMITS,
@@ -31,8 +32,13 @@ export interface ContextOptions {
   limits?: Partial<DissectLimits>;
 }
 
-export function recordingContext(opts: ContextOptions = {}): { ctx: StreamContext; rec: Recorded } {
+export function recordingContext(opts: ContextOptions = {}): {
+  ctx: StreamContext;
+  rec: Recorded;
+  ledger: HoldLedger;
+} {
   const rec: Recorded = { entries: [], anomalies: [] };
+  const ledger = new HoldLedger();
   const ctx: StreamContext = {
     streamId: 7,
     transport: opts.transport ?? 'tcp',
@@ -41,22 +47,30 @@ export function recordingContext(opts: ContextOptions = {}): { ctx: StreamContex
     limits: { ...DEFAULT_DISSECT_LIMITS, ...opts.limits },
     emit: (e) => rec.entries.push(e),
     anomaly: (n) => rec.anomalies.push(n),
+    hold: ledger.hold,
   };
-  return { ctx, rec };
+  return { ctx, rec, ledger };
 }
 
-/** Feeds the chunks as given, then ends the stream. Each chunk is copied and the copy scribbled over after the call, to catch dissectors that keep views. */
+/**
+ * Feeds the chunks as given, then ends the stream. Each chunk is copied and the copy scribbled
+ * over after the call, to catch dissectors that keep views; what the dissector declared it
+ * keeps must balance (HoldLedger.assertBalanced).
+ */
 export function feed(factory: DissectorFactory, chunks: Chunk[], opts: ContextOptions = {}): Recorded {
-  const { ctx, rec } = recordingContext(opts);
+  const { ctx, rec, ledger } = recordingContext(opts);
   const d = factory.create(ctx);
   let last = 0;
+  let fed = 0;
   for (const c of chunks) {
     const copy = Uint8Array.from(c.bytes);
     d.data(c.dir, copy, c.tsUs);
     copy.fill(0xee);
     last = c.tsUs;
+    fed += c.bytes.length;
   }
   d.end(last + 1);
+  ledger.assertBalanced(fed, ctx.limits.maxPendingExchanges + 1);
   return rec;
 }
 

@@ -13,7 +13,7 @@ import {
 import { createHttp2Dissector, http2Dissector } from '../../../src/dissect/http2/index.js';
 import type { DissectorFactory } from '../../../src/dissect/types.js';
 import { decodeRawProtobuf } from '../../../src/dissect/protobuf/index.js';
-import { collectingContext, concat, frame, hex, literal, PREFACE } from '../http2/support.js';
+import { collectingContext, concat, feed, frame, hex, literal, PREFACE } from '../http2/support.js';
 
 // RFC 7540 frame types/flags; 0x83 = :method POST, 0x86 = :scheme http, 0x88 = :status 200 (RFC 7541 Appendix A).
 const DATA = 0,
@@ -45,10 +45,11 @@ const REQUEST_HEADERS = concat(
 
 function dissect(factory: DissectorFactory, chunks: Array<[0 | 1, Uint8Array]>) {
   const c = collectingContext();
-  const d = factory.create(c.ctx);
-  let ts = 1;
-  for (const [dir, bytes] of chunks) d.data(dir, bytes, ts++);
-  d.end(ts);
+  feed(
+    c,
+    factory.create(c.ctx),
+    chunks.map(([dir, bytes]) => ({ dir, bytes })),
+  );
   return c.entries;
 }
 

@@ -56,9 +56,9 @@ function dissectTcpStream(chunks: FollowChunk[]): EntryDraft[] {
   const c = collectingContext();
   if (isUpgrade(chunks)) {
     const request = { method: 'GET', path: '(upgraded HTTP/1.1 request)' };
-    feed(createUpgradedHttp2(c.ctx, { request, timestampUs: 0, requestSize: 0 }), afterUpgrade(chunks));
+    feed(c, createUpgradedHttp2(c.ctx, { request, timestampUs: 0, requestSize: 0 }), afterUpgrade(chunks));
   } else {
-    feed(http2Dissector.create(c.ctx), chunks);
+    feed(c, http2Dissector.create(c.ctx), chunks);
   }
   return c.entries;
 }

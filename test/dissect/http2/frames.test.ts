@@ -44,7 +44,7 @@ function server(...frames: Uint8Array[]): FollowChunk {
 
 function run(chunks: FollowChunk[], limits = {}) {
   const c = collectingContext(limits);
-  feed(http2Dissector.create(c.ctx), chunks);
+  feed(c, http2Dissector.create(c.ctx), chunks);
   return c;
 }
 

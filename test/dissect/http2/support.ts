@@ -7,6 +7,7 @@ import {
   type StreamDissector,
 } from '../../../src/dissect/types.js';
 import { runTool } from '../../helpers/tools.js';
+import { HoldLedger } from '../hold-ledger.js';
 
 /** One chunk of `tshark -z follow,tcp,raw`: which side sent it and its bytes. */
 export interface FollowChunk {
@@ -44,11 +45,13 @@ export interface Collected {
   ctx: StreamContext;
   entries: EntryDraft[];
   anomalies: string[];
+  ledger: HoldLedger;
 }
 
 export function collectingContext(limits: Partial<DissectLimits> = {}): Collected {
   const entries: EntryDraft[] = [];
   const anomalies: string[] = [];
+  const ledger = new HoldLedger();
   const ctx: StreamContext = {
     streamId: 7,
     transport: 'tcp',
@@ -57,15 +60,25 @@ export function collectingContext(limits: Partial<DissectLimits> = {}): Collecte
     limits: { ...DEFAULT_DISSECT_LIMITS, ...limits },
     emit: (e) => entries.push(e),
     anomaly: (a) => anomalies.push(a),
+    hold: ledger.hold,
   };
-  return { ctx, entries, anomalies };
+  return { ctx, entries, anomalies, ledger };
 }
 
-/** Feeds chunks (timestamps 1 µs apart) and ends the stream. */
-export function feed(d: StreamDissector, chunks: readonly FollowChunk[]): void {
+/**
+ * Feeds chunks (timestamps 1 µs apart) to a dissector made on `c`'s context and ends the
+ * stream; what the dissector declared it keeps must balance, the two HPACK tables (bounded
+ * by the header limit, not by the input) aside.
+ */
+export function feed(c: Collected, d: StreamDissector, chunks: readonly FollowChunk[]): void {
   let ts = 1_000_000;
-  for (const c of chunks) d.data(c.dir, c.bytes, ts++);
+  let fed = 0;
+  for (const chunk of chunks) {
+    d.data(chunk.dir, chunk.bytes, ts++);
+    fed += chunk.bytes.length;
+  }
   d.end(ts);
+  c.ledger.assertBalanced(fed, c.ctx.limits.maxPendingExchanges, 2 * c.ctx.limits.maxHeaderBytes);
 }
 
 export function hex(s: string): Uint8Array {

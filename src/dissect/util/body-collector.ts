@@ -1,0 +1,53 @@
+import type { ByteMeter } from '../types.js';
+
+/**
+ * Keeps copies of the first `limit` bytes of a message body (input views are transient) and
+ * counts the rest. The copies are declared to the stream's meter until `release`, which
+ * the dissector calls once the body is in an entry (or dropped).
+ */
+export class BodyCollector {
+  /** Body bytes sent, kept or not, captured or not. */
+  size = 0;
+  private parts: Uint8Array[] = [];
+  private kept = 0;
+
+  constructor(
+    private limit: number,
+    private readonly meter: ByteMeter,
+  ) {}
+
+  /** Fewer than `size` bytes were kept (size limit, capture gap). */
+  get truncated(): boolean {
+    return this.kept < this.size;
+  }
+
+  add(bytes: Uint8Array): void {
+    this.size += bytes.length;
+    const room = this.limit - this.kept;
+    if (room <= 0 || bytes.length === 0) return;
+    const take = Math.min(room, bytes.length);
+    this.parts.push(bytes.slice(0, take));
+    this.kept += take;
+    this.meter.hold(take);
+  }
+
+  /** `length` bytes were not captured: counted, and nothing after them is kept, so a body is never shown glued across a hole. */
+  lost(length: number): void {
+    this.size += length;
+    this.limit = Math.min(this.limit, this.kept);
+  }
+
+  bytes(): Buffer {
+    if (this.parts.length === 1)
+      return Buffer.from(this.parts[0].buffer, this.parts[0].byteOffset, this.kept);
+    return Buffer.concat(this.parts, this.kept);
+  }
+
+  /** The body is in its entry (or dropped): the copies go, and with them `bytes()`; the counts stay. */
+  release(): void {
+    if (this.parts.length === 0) return;
+    this.meter.hold(-this.kept);
+    this.parts = [];
+    this.limit = this.kept;
+  }
+}

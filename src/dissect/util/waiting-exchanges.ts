@@ -1,0 +1,44 @@
+import type { ByteMeter } from '../types.js';
+
+/** What one exchange waiting for its answer costs on the heap beyond the bytes copied for it, by estimate. */
+export interface ExchangeCost {
+  /** Its own objects (the exchange, its sides, collections and flags), whatever it parsed. */
+  perExchange: number;
+  /** Its parsed heads or messages (field objects and strings), per wire byte parsed. */
+  perParsedByte: number;
+}
+
+/**
+ * Declares to a stream's meter what its exchanges waiting for answers cost on the heap: a
+ * parsed message is several times its wire size, and a pipelined or multiplexed stream may
+ * keep a thousand of them. The flow's own estimate (FlowTable tcpFlowBytes,
+ * datagramFlowBytes) was measured with one exchange waiting, so the fixed cost counts from
+ * the second exchange on; what they parsed counts from the first byte.
+ */
+export class WaitingExchanges {
+  private count = 0;
+
+  constructor(
+    readonly meter: ByteMeter,
+    private readonly cost: ExchangeCost,
+  ) {}
+
+  opened(): void {
+    if (this.count++ > 0) this.meter.hold(this.cost.perExchange);
+  }
+
+  closed(): void {
+    if (--this.count > 0) this.meter.hold(-this.cost.perExchange);
+  }
+
+  /** `wireBytes` of a waiting exchange were parsed; returns what was declared, for `released`. */
+  parsed(wireBytes: number): number {
+    const declared = Math.ceil(wireBytes * this.cost.perParsedByte);
+    if (declared !== 0) this.meter.hold(declared);
+    return declared;
+  }
+
+  released(declared: number): void {
+    if (declared !== 0) this.meter.hold(-declared);
+  }
+}
