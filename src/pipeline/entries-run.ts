@@ -61,6 +61,11 @@ class EntryWriter {
   /** Writes what is held and waits for the output to take it (once per vector: backpressure). */
   async drain(): Promise<void> {
     this.flush();
+    await this.settle();
+  }
+
+  /** Waits for the output to take what was written, if it has not yet; nothing is written early. */
+  async settle(): Promise<void> {
     if (this.blocked) {
       this.blocked = false;
       await once(this.out, 'drain');
@@ -121,7 +126,7 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   armTraces(graph, opts.traces);
   const reader = await input.open();
   await feedCapture(reader, graph, () => writer.drain());
-  plane.finish();
+  await plane.finishInSteps(() => writer.settle());
   await writer.finish();
   const info = opts.format === 'table' ? stdout : stderr;
   if (opts.traces.length > 0) info.write(graph.tracer.show());

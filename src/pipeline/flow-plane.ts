@@ -94,6 +94,8 @@ export class FlowPlane {
    * flow while segments it looked up earlier in the same vector still wait for tcp-reassembly.
    */
   private readonly ended: Array<{ session: FlowSession; tsUs: number }> = [];
+  /** How many of `ended` were flushed already (see finishInSteps). */
+  private endedFlushed = 0;
   readonly limits: DissectLimits;
   private readonly reassemblyLimits: ReassemblyLimits;
   /** Entries emitted since the dissect node last cleared it (for its trace lines). */
@@ -133,15 +135,34 @@ export class FlowPlane {
     this.flushEnded();
   }
 
-  /** Ends the reassemblers of the flows that ended and lets their dissectors flush. */
-  flushEnded(): void {
-    for (const { session, tsUs } of this.ended) {
+  /**
+   * End of input, with the output given its turn: `between` runs after each flow is flushed
+   * (a writer waiting for its output to drain), so the entries of the flows still open at the
+   * end (up to the whole flow budget, each with bodies up to maxBodyBytes) never wait in the
+   * output all at once.
+   */
+  async finishInSteps(between: () => Promise<void>): Promise<void> {
+    this.table.endAll();
+    while (this.ended.length > 0) {
+      this.flushEnded(1);
+      await between();
+    }
+  }
+
+  /** Ends the reassemblers of the flows that ended (at most `max` of them) and lets their dissectors flush. */
+  flushEnded(max = Infinity): void {
+    const stop = Math.min(this.ended.length, this.endedFlushed + max);
+    for (; this.endedFlushed < stop; this.endedFlushed++) {
+      const { session, tsUs } = this.ended[this.endedFlushed];
       session.tcp?.end(tsUs);
       session.datagrams?.end(tsUs);
       this.dissect(session);
       if (session.selector?.protocol) this.count(this.protocols, session.selector.protocol);
     }
-    this.ended.length = 0;
+    if (this.endedFlushed === this.ended.length) {
+      this.ended.length = 0;
+      this.endedFlushed = 0;
+    }
   }
 
   /** A session's dissector finished an exchange. */
