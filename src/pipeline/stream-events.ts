@@ -2,7 +2,7 @@ import type { Direction, StreamDissector } from '../dissect/types.js';
 
 interface StreamEvent {
   dir: Direction;
-  /** Copied bytes for data events; null for gap and end events. */
+  /** The delivered bytes for data events; null for gap and end events. */
   bytes: Uint8Array | null;
   gapLength: number;
   isEnd: boolean;
@@ -11,8 +11,11 @@ interface StreamEvent {
 
 /**
  * Holds what a flow's reassembler produced during one vector until the dissect node runs:
- * reassembly and dissection are separate graph nodes, and the reassembler's bytes are only
- * valid during its call, so they are copied here. Drained every vector, so it stays small.
+ * reassembly and dissection are separate graph nodes. Drained every vector, so it stays
+ * small, and so it holds the bytes without copying them: they are views into the vector's
+ * packets (valid until the reader's next batch, after the graph has drained) or segments the
+ * reassembler copied out of earlier packets and never writes again. (A copy here was an
+ * allocation per segment and datagram; the dissectors copy what they keep.)
  */
 export class StreamEventQueue implements StreamDissector {
   private events: StreamEvent[] = [];
@@ -22,7 +25,7 @@ export class StreamEventQueue implements StreamDissector {
   }
 
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
-    this.events.push({ dir, bytes: bytes.slice(), gapLength: 0, isEnd: false, tsUs });
+    this.events.push({ dir, bytes, gapLength: 0, isEnd: false, tsUs });
   }
 
   gap(dir: Direction, length: number, tsUs: number): void {

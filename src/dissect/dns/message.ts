@@ -1,6 +1,6 @@
 /** One DNS message (RFC 1035 §4.1): header, question section and the three record sections. */
 import type { StreamContext } from '../types.js';
-import { readName } from './names.js';
+import { MAX_POINTER_HOPS, readName } from './names.js';
 import { u16, u32 } from '../util/bytes.js';
 import { decodeOpt, decodeRData, TYPE_NAMES, type RData } from './rdata.js';
 
@@ -86,6 +86,14 @@ export function parseDnsMessage(
 /** Walks the sections; after the first unrecoverable problem it reads nothing more. */
 class Cursor {
   private pos = HEADER_LEN;
+  /**
+   * The last name read whole (no problem), where it starts and the pointers it followed.
+   * Records usually name their owner by a bare pointer back to the question's name: read
+   * through the pointer it would be the same name, built again label by label.
+   */
+  private lastStart = -1;
+  private lastName = '';
+  private lastHops = 0;
 
   constructor(
     private readonly msg: Uint8Array,
@@ -141,14 +149,36 @@ class Cursor {
   }
 
   private name(): string | null {
+    if (this.pointsToLastName()) {
+      this.pos += 2;
+      return this.lastName;
+    }
     const r = readName(this.msg, this.pos);
     if (r.problem) this.report(r.problem);
     if (r.next < 0) {
       this.pos = -1;
       return null;
     }
+    if (r.problem === null) {
+      this.lastStart = this.pos;
+      this.lastName = r.name;
+      this.lastHops = r.hops;
+    }
     this.pos = r.next;
     return r.name;
+  }
+
+  /** Whether the name at `pos` is just a pointer that readName would follow to the last name read. */
+  private pointsToLastName(): boolean {
+    const { msg, pos, lastStart } = this;
+    return (
+      lastStart >= 0 &&
+      lastStart < pos &&
+      pos + 1 < msg.length &&
+      (msg[pos] & 0xc0) === 0xc0 &&
+      (((msg[pos] & 0x3f) << 8) | msg[pos + 1]) === lastStart &&
+      this.lastHops < MAX_POINTER_HOPS
+    );
   }
 
   private need(n: number, problem: string): boolean {

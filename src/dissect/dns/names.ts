@@ -3,7 +3,7 @@
 /** Longest presentation name we build; RFC 1035 caps wire names at 255 octets. */
 const MAX_NAME_OCTETS = 255;
 /** A legitimate name never needs more pointer hops than it has labels (at most 127). */
-const MAX_POINTER_HOPS = 127;
+export const MAX_POINTER_HOPS = 127;
 
 export interface NameResult {
   name: string;
@@ -11,6 +11,8 @@ export interface NameResult {
   next: number;
   /** Stable anomaly name when the name is broken, else null. */
   problem: string | null;
+  /** Compression pointers followed to read it. */
+  hops: number;
 }
 
 /** tshark shows the empty (root) name this way; we follow so that names compare directly. */
@@ -28,31 +30,31 @@ export function readName(msg: Uint8Array, offset: number): NameResult {
   let octets = 0;
   let name = '';
   while (true) {
-    if (pos >= msg.length) return broken(name, next, 'dns.truncated_name');
+    if (pos >= msg.length) return broken(name, next, hops, 'dns.truncated_name');
     const len = msg[pos];
     if (len === 0) {
-      return { name: name === '' ? ROOT_NAME : name, next: next < 0 ? pos + 1 : next, problem: null };
+      return { name: name === '' ? ROOT_NAME : name, next: next < 0 ? pos + 1 : next, problem: null, hops };
     }
     if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= msg.length) return broken(name, next, 'dns.truncated_name');
+      if (pos + 1 >= msg.length) return broken(name, next, hops, 'dns.truncated_name');
       const target = ((len & 0x3f) << 8) | msg[pos + 1];
       if (next < 0) next = pos + 2;
-      if (target >= pos || ++hops > MAX_POINTER_HOPS) return broken(name, next, 'dns.compression_loop');
+      if (target >= pos || ++hops > MAX_POINTER_HOPS) return broken(name, next, hops, 'dns.compression_loop');
       pos = target;
       continue;
     }
-    if ((len & 0xc0) !== 0) return broken(name, next, 'dns.bad_label_type');
-    if (pos + 1 + len > msg.length) return broken(name, next, 'dns.truncated_name');
+    if ((len & 0xc0) !== 0) return broken(name, next, hops, 'dns.bad_label_type');
+    if (pos + 1 + len > msg.length) return broken(name, next, hops, 'dns.truncated_name');
     octets += len + 1;
-    if (octets > MAX_NAME_OCTETS) return broken(name, next, 'dns.name_too_long');
+    if (octets > MAX_NAME_OCTETS) return broken(name, next, hops, 'dns.name_too_long');
     name += (name === '' ? '' : '.') + labelText(msg, pos + 1, pos + 1 + len);
     pos += 1 + len;
   }
 }
 
 /** When no pointer was met, the name's end is unknown (`next` -1) and parsing of the section stops. */
-function broken(name: string, next: number, problem: string): NameResult {
-  return { name, next, problem };
+function broken(name: string, next: number, hops: number, problem: string): NameResult {
+  return { name, next, problem, hops };
 }
 
 /** Printable ASCII as is; dots inside a label, backslashes and other bytes escaped as in zone files. */

@@ -134,6 +134,34 @@ describe('dns messages', () => {
     assert.equal((entries[0].request as Obj).id, 0xed69);
   });
 
+  test('an owner name given by pointer is the name at its target, not the last one read', () => {
+    // Response, 1 question ("example.com" at 12), 3 answers:
+    //  1: name c00c, type 0xff00 (private use, shown as hex), 16355 bytes of rdata: ends at 0x400c
+    //  2: name "other.test" written out at offset 0x400c (16396), A 10.0.0.2
+    //  3: name c00c again (offset 12: "example.com", not the name just read at 0x400c), A 10.0.0.3
+    const big = hex(
+      'abce 8180 0001 0003 0000 0000  07 6578616d706c65 03 636f6d 00  0001 0001' +
+        ' c00c ff00 0001 00000001 3fe3',
+    );
+    const response = Buffer.concat([
+      big,
+      Buffer.alloc(0x3fe3),
+      hex(' 05 6f74686572 04 74657374 00 0001 0001 00000001 0004 0a000002'),
+      hex(' c00c 0001 0001 00000001 0004 0a000003'),
+    ]);
+    assert.equal(big.length + 0x3fe3, 0x400c);
+    const { entries, anomalies } = run([{ dir: 1, bytes: response, tsUs: 1 }], { transport: 'udp' });
+    assert.deepEqual(anomalies, []);
+    assert.deepEqual(
+      msg(entries[0].response).answers.map((a) => [a.name, a.typeName]),
+      [
+        ['example.com', 'TYPE65280'],
+        ['other.test', 'A'],
+        ['example.com', 'A'],
+      ],
+    );
+  });
+
   test('a pointer loop through two labels is caught too', () => {
     // question name at 12: label "a" then pointer to 16, where a pointer leads back to 12.
     const looped = hex('0002 0100 0001 0000 0000 0000  01 61 c010  c00c 0001 0001');
