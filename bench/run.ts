@@ -39,7 +39,7 @@ mkdirSync(outDir, { recursive: true });
 const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 const bytes = Number(process.env.MESHTAP_BENCH_BYTES ?? 1.1e9);
-console.log(`building the benchmark capture (${(bytes / 1e9).toFixed(2)} GB)...`);
+console.log(`the benchmark capture (${(bytes / 1e9).toFixed(2)} GB): made unless it is already there...`);
 const bigCapture = await ensureBigCapture(join(outDir, BIG_CAPTURE_FILE), bytes, join(corpus, 'pcaps'));
 const ctx = { bigCapture, outDir, meshtapBin: join(root, 'dist', 'bin', 'meshtap.js') };
 for (const name of wanted) {
