@@ -37,7 +37,7 @@ export class ProtocolSelector implements StreamDissector {
     factories: readonly DissectorFactory[],
     private readonly ctx: StreamContext,
   ) {
-    const ports = [ctx.server.port, ctx.client.port];
+    const ports = [ctx.serverPort, ctx.clientPort];
     const usable = factories.filter((f) => f.transports.includes(ctx.transport));
     const byPort = usable.filter((f) => ports.some((p) => f.ports.includes(p)));
     this.candidates = [...byPort, ...usable.filter((f) => !byPort.includes(f))];

@@ -33,8 +33,12 @@ export interface ByteMeter {
 export interface StreamContext extends ByteMeter {
   readonly streamId: number;
   readonly transport: 'tcp' | 'udp' | 'sctp';
+  /** The endpoints, for entries: formatted when asked, so read them once per entry. */
   readonly client: Endpoint;
   readonly server: Endpoint;
+  /** Their ports alone, for choices made per stream (detection by port, mDNS), without formatting addresses. */
+  readonly clientPort: number;
+  readonly serverPort: number;
   readonly limits: DissectLimits;
   /** Hand over one finished (or abandoned) exchange. */
   emit(entry: EntryDraft): void;

@@ -138,14 +138,6 @@ function genArth(st: GenState, op: string, a0: Arth, a1: Arth): Arth {
   return a0;
 }
 
-/** The value of `n` when it reads nothing from the packet (its code run by evalConstant); undefined otherwise. */
-function constantArith(st: GenState, n: ArithNode): number | undefined {
-  if (n.k === 'load' || n.k === 'len') return undefined;
-  const a = genArith(st, n);
-  st.freeReg(a.reg);
-  return evalConstant(a.s)?.scratch.get(a.reg);
-}
-
 function genArith(st: GenState, n: ArithNode): Arth {
   switch (n.k) {
     case 'num':
@@ -158,14 +150,18 @@ function genArith(st: GenState, n: ArithNode): Arth {
       // libpcap's peephole turns `ld #c; add x; tax; ld [x + off]` into `tax; ld [x + off + c]`:
       // for `proto[c + e]` at a constant link or network offset the constant joins the offset
       // (modulo 2^32) instead of wrapping X at run time. Other shapes keep the addition.
-      const split = n.index.k === 'bin' && n.index.op === '+' ? constantArith(st, n.index.a) : undefined;
-      const folds =
-        split !== undefined &&
-        (n.proto === 'link'
+      const atConstantOffset =
+        n.proto === 'link'
           ? !st.offLinkhdr.isVariable
-          : NETWORK_PROTOS.has(n.proto) && !st.offLinkpl.isVariable);
-      if (folds && n.index.k === 'bin') return genLoad(st, n.proto, genArith(st, n.index.b), n.size, split);
-      return genLoad(st, n.proto, genArith(st, n.index), n.size);
+          : NETWORK_PROTOS.has(n.proto) && !st.offLinkpl.isVariable;
+      if (n.index.k !== 'bin' || n.index.op !== '+' || !atConstantOffset)
+        return genLoad(st, n.proto, genArith(st, n.index), n.size);
+      const first = genArith(st, n.index.a);
+      const c = evalConstant(first.s)?.scratch.get(first.reg);
+      if (c === undefined)
+        return genLoad(st, n.proto, genArth(st, '+', first, genArith(st, n.index.b)), n.size);
+      st.freeReg(first.reg);
+      return genLoad(st, n.proto, genArith(st, n.index.b), n.size, c);
     }
     case 'neg': {
       const a = genArith(st, n.a);

@@ -106,8 +106,25 @@ export function constCond(value: boolean): Cond {
   return atom([stmt(BPF.LD | BPF.IMM, value ? 0 : 1)], BPF.JMP | BPF.JEQ | BPF.K, 0);
 }
 
+/**
+ * staticValue and requiredLoads of each condition, worked out once: conditions are never
+ * changed once made, and folding asks them of a subtree again at every level above it (a
+ * left-deep chain of 1,000 terms made that quadratic).
+ */
+const staticValues = new WeakMap<Cond, boolean | null>();
+const requiredLoadsOf = new WeakMap<Cond, ReadonlyMap<string, number>>();
+const NO_LOADS: ReadonlyMap<string, number> = new Map();
+
 /** Statically known value of a condition, or undefined (used to spot always-false filters). */
 export function staticValue(c: Cond): boolean | undefined {
+  const known = staticValues.get(c);
+  if (known !== undefined) return known ?? undefined;
+  const value = computeStaticValue(c);
+  staticValues.set(c, value ?? null);
+  return value;
+}
+
+function computeStaticValue(c: Cond): boolean | undefined {
   switch (c.t) {
     case 'atom':
       return constantAtom(c);
@@ -291,16 +308,29 @@ function testedLoad(c: Cond): string | undefined {
 }
 
 /** The values that absolute loads must have for `c` to be true: what `and` chains of `ld [k]; jeq #v` require. */
-function requiredLoads(c: Cond): Map<string, number> {
+function requiredLoads(c: Cond): ReadonlyMap<string, number> {
+  let facts = requiredLoadsOf.get(c);
+  if (facts === undefined) {
+    facts = computeRequiredLoads(c);
+    requiredLoadsOf.set(c, facts);
+  }
+  return facts;
+}
+
+function computeRequiredLoads(c: Cond): ReadonlyMap<string, number> {
   if (c.t === 'and') {
-    const facts = requiredLoads(c.a);
-    for (const [load, value] of requiredLoads(c.b)) if (!facts.has(load)) facts.set(load, value);
+    const a = requiredLoads(c.a);
+    const b = requiredLoads(c.b);
+    if (b.size === 0) return a;
+    if (a.size === 0) return b;
+    const facts = new Map(a);
+    for (const [load, value] of b) if (!facts.has(load)) facts.set(load, value);
     return facts;
   }
   const load = testedLoad(c);
   if (load !== undefined && c.t === 'atom' && c.code === (BPF.JMP | BPF.JEQ | BPF.K))
     return new Map([[load, c.k]]);
-  return new Map();
+  return NO_LOADS;
 }
 
 /** `c` with the tests of loads whose values are known replaced by their outcomes. */

@@ -47,29 +47,28 @@ export class PcapEncoder {
     let run: Uint8Array | null = null;
     let runStart = 0;
     let runEnd = 0;
-    for (let i = 0; i < count; i++) {
-      const r = records[i]!;
-      if (r.rawHeader !== layout) {
-        if (run !== null) this.copyRun(run, runStart, runEnd);
-        run = null;
-        this.write(r);
-        continue;
+    try {
+      for (let i = 0; i < count; i++) {
+        const r = records[i]!;
+        if (r.rawHeader !== layout) {
+          if (run !== null) this.copyRun(run, runStart, runEnd);
+          run = null;
+          this.write(r);
+          continue;
+        }
+        this.admit(r);
+        const start = r.offset - RECORD_HEADER_BYTES;
+        if (r.bytes !== run || start !== runEnd) {
+          if (run !== null) this.copyRun(run, runStart, runEnd);
+          run = r.bytes;
+          runStart = start;
+        }
+        runEnd = r.offset + r.caplen;
       }
-      if (r.linkType !== this.linkType && run !== null) {
-        // admit() may refuse this record: what came before it is written first, as write() would have.
-        this.copyRun(run, runStart, runEnd);
-        run = null;
-      }
-      this.admit(r);
-      const start = r.offset - RECORD_HEADER_BYTES;
-      if (r.bytes !== run || start !== runEnd) {
-        if (run !== null) this.copyRun(run, runStart, runEnd);
-        run = r.bytes;
-        runStart = start;
-      }
-      runEnd = r.offset + r.caplen;
+    } finally {
+      // Also when admit() refuses a record: the run before it is written, as write() one by one would have.
+      if (run !== null) this.copyRun(run, runStart, runEnd);
     }
-    if (run !== null) this.copyRun(run, runStart, runEnd);
   }
 
   /** An empty capture still gets its header (link type 1 when no record named one). */

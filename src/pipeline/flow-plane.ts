@@ -51,6 +51,14 @@ export class FlowSession implements StreamContext, ReassemblyHooks {
     return endpoint(this.flow.serverAddr, this.flow.serverPort);
   }
 
+  get clientPort(): number {
+    return this.flow.clientPort;
+  }
+
+  get serverPort(): number {
+    return this.flow.serverPort;
+  }
+
   get limits(): DissectLimits {
     return this.plane.limits;
   }

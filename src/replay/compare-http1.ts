@@ -121,6 +121,8 @@ function responsesOf(conv: Conversation, ignored: ReadonlySet<string>): Response
     transport: 'tcp',
     client: endpoint,
     server: endpoint,
+    clientPort: 0,
+    serverPort: 0,
     limits: DEFAULT_DISSECT_LIMITS,
     emit: (entry) => entries.push(entry),
     anomaly: () => {},

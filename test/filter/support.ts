@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyRecord, readCaptureBuffer } from '../../src/pcap/index.js';
 import type { BpfInstruction } from '../../src/filter/index.js';
+import { BPF } from '../../src/filter/ir.js';
 import type { PacketRecord } from '../../src/pcap/record.js';
 import { FILTER_DIR, PCAP_DIR, corpusCaptures } from '../helpers/corpus.js';
 
@@ -160,10 +161,10 @@ export { FILTER_DIR, PCAP_DIR, readdirSync };
  * store to it. libpcap's interpreter leaves scratch memory uninitialized (`u_int32
  * mem[BPF_MEMWORDS];` in bpf_filter.c), so tcpdump's verdict then depends on stack garbage:
  * `not geneve and …` reads the inner offsets that only a matching geneve stored. Jumps only
- * go forward, so one pass in order sees every predecessor of an instruction first.
+ * go forward, so one pass in order sees every predecessor of an instruction first; a jump
+ * whose target lies outside the program is not followed.
  */
 export function readsUnsetScratch(prog: readonly BpfInstruction[]): boolean {
-  const ALL = 0xffff;
   // Per instruction: the scratch words stored on every path reaching it (bit n: M[n]); -1: unreached.
   const stored = new Array<number>(prog.length + 1).fill(-1);
   stored[0] = 0;
@@ -176,12 +177,11 @@ export function readsUnsetScratch(prog: readonly BpfInstruction[]): boolean {
     const { code, k, jt, jf } = prog[pc]!;
     const cls = code & 0x07;
     const mode = code & 0xe0;
-    if ((cls === 0x00 || cls === 0x01) && mode === 0x60 && (set & (1 << k)) === 0) return true;
-    if (cls === 0x02 || cls === 0x03) set = (set | (1 << k)) & ALL;
-    if (cls === 0x06) continue; // ret
-    if (cls === 0x05) {
-      if ((code & 0xf0) === 0x00)
-        reach(pc + 1 + k, set); // ja
+    if ((cls === BPF.LD || cls === BPF.LDX) && mode === BPF.MEM && (set & (1 << k)) === 0) return true;
+    if (cls === BPF.ST || cls === BPF.STX) set |= 1 << k;
+    if (cls === BPF.RET) continue;
+    if (cls === BPF.JMP) {
+      if ((code & 0xf0) === BPF.JA) reach(pc + 1 + k, set);
       else {
         reach(pc + 1 + jt, set);
         reach(pc + 1 + jf, set);

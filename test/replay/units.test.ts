@@ -42,6 +42,8 @@ describe('stream tuples', () => {
       transport: 'udp',
       client: { ip: '2001:db8::1', port: 5353 },
       server: { ip: '2001:db8::2', port: 53 },
+      clientPort: 5353,
+      serverPort: 53,
       limits: DEFAULT_DISSECT_LIMITS,
       emit: () => {},
       anomaly: () => {},

@@ -124,8 +124,7 @@ export class DiameterStreamDissector implements StreamDissector {
       this.emit(oldest, null, ['no_response', 'evicted']);
     }
     this.pending.set(key, m);
-    this.waiting.opened();
-    m.declared = this.waiting.parsed(m.size);
+    m.declared = this.waiting.opened(m.size);
   }
 
   private answer(m: Message, hopByHop: number): void {
@@ -141,10 +140,7 @@ export class DiameterStreamDissector implements StreamDissector {
 
   /** Every request handed here has left `pending`: what it held is released. */
   private emit(req: Message | null, ans: Message | null, flags: string[]): void {
-    if (req !== null) {
-      this.waiting.released(req.declared);
-      this.waiting.closed();
-    }
+    if (req !== null) this.waiting.closed(req.declared);
     const first = (req ?? ans)!;
     const clientSent = (first.dir === 0) === (req !== null);
     const entry: EntryDraft = {

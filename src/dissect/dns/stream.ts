@@ -34,7 +34,7 @@ export class DnsStreamDissector implements StreamDissector {
   private index = 0;
 
   constructor(private readonly ctx: StreamContext) {
-    this.mdns = ctx.client.port === MDNS_PORT || ctx.server.port === MDNS_PORT;
+    this.mdns = ctx.clientPort === MDNS_PORT || ctx.serverPort === MDNS_PORT;
     this.buffers = ctx.transport === 'udp' ? null : [new StreamBuffer(ctx), new StreamBuffer(ctx)];
     this.waiting = new WaitingExchanges(ctx, QUERY_COST);
   }
@@ -86,8 +86,7 @@ export class DnsStreamDissector implements StreamDissector {
       this.emit(this.pending.shift()!, null, ['no_response', 'evicted']);
     }
     this.pending.push(q);
-    this.waiting.opened();
-    q.declared = this.waiting.parsed(q.size);
+    q.declared = this.waiting.opened(q.size);
   }
 
   private response(r: Pending): void {
@@ -101,10 +100,7 @@ export class DnsStreamDissector implements StreamDissector {
 
   /** Every query handed here has left `pending`: what it held is released. */
   private emit(q: Pending | null, r: Pending | null, flags: string[]): void {
-    if (q !== null) {
-      this.waiting.released(q.declared);
-      this.waiting.closed();
-    }
+    if (q !== null) this.waiting.closed(q.declared);
     const first = (q ?? r)!;
     const fromClient = first.dir === 0;
     const entry: EntryDraft = {

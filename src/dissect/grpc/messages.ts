@@ -1,4 +1,5 @@
 import type { ByteMeter } from '../types.js';
+import { joinPieces } from '../util/bytes.js';
 
 /** One length-prefixed gRPC message (gRPC over HTTP/2: 1-byte compressed flag, 4-byte length). */
 export interface GrpcMessage {
@@ -120,7 +121,7 @@ export class GrpcMessageReader {
     }
     this.filled += take;
     if (this.filled === cur.length) {
-      if (this.pieces !== null) cur.data = joined(this.pieces, cur.length);
+      if (this.pieces !== null) cur.data = joinPieces(this.pieces, cur.length);
       this.pieces = null;
       this.current = null;
     }
@@ -130,13 +131,9 @@ export class GrpcMessageReader {
   /** The current message will not be shown whole: its copies go. */
   private dropPieces(): void {
     if (this.pieces === null) return;
-    const copied = this.pieces.reduce((n, piece) => n + piece.length, 0);
-    this.meter.hold(-copied);
-    this.held -= copied;
+    // The pieces hold every byte of the current message read so far.
+    this.meter.hold(-this.filled);
+    this.held -= this.filled;
     this.pieces = null;
   }
-}
-
-function joined(pieces: Uint8Array[], length: number): Uint8Array {
-  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, length);
 }

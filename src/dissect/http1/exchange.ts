@@ -49,9 +49,9 @@ export class Exchange {
     this.declared += waiting.parsed(wireBytes);
   }
 
-  /** The exchange is in its entry (or handed to HTTP/2): what it kept is no longer declared. */
+  /** The exchange is in its entry (or handed to HTTP/2): it stops waiting, and what it kept is no longer declared. */
   release(waiting: WaitingExchanges): void {
-    waiting.released(this.declared);
+    waiting.closed(this.declared);
     this.declared = 0;
     this.request?.body.release();
     this.response?.body.release();

@@ -116,7 +116,6 @@ export class Http1StreamDissector implements StreamDissector {
   private dequeue(): Exchange {
     const x = this.queue.shift()!;
     x.release(this.waiting);
-    this.waiting.closed();
     return x;
   }
 

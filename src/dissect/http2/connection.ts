@@ -376,7 +376,6 @@ export class Http2Connection implements StreamDissector {
     }
     const stream = new H2Stream(id, this.nextIndex++, this.ctx.limits, this.waiting);
     this.streams.set(id, stream);
-    this.waiting.opened();
     return stream;
   }
 
@@ -411,7 +410,6 @@ export class Http2Connection implements StreamDissector {
       this.closed.delete(this.closed.values().next().value as number);
     this.ctx.emit(buildEntry(stream, this.ctx, this.options.grpcDecoder));
     stream.release();
-    this.waiting.closed();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ByteMeter } from '../types.js';
+import { joinPieces } from '../util/bytes.js';
 import { CLIENT_PREFACE, Flag, FRAME_HEADER_LENGTH, FrameType } from './constants.js';
 
 /** A frame's 9-byte header (RFC 7540 §4.1), reused: copy what you keep. */
@@ -198,7 +199,7 @@ export class FrameReader {
     this.have += take;
     this.meter.hold(take);
     if (this.have === length) {
-      const payload = Buffer.concat(this.pieces, length);
+      const payload = joinPieces(this.pieces, length);
       this.meter.hold(-length);
       this.pieces = [];
       this.have = 0;

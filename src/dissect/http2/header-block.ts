@@ -1,4 +1,5 @@
 import type { ByteMeter } from '../types.js';
+import { joinPieces } from '../util/bytes.js';
 import { Flag, FrameType } from './constants.js';
 import type { FrameHeader } from './frame-reader.js';
 
@@ -81,5 +82,5 @@ export function dropFragments(block: PendingBlock, meter: ByteMeter): void {
 }
 
 export function blockBytes(block: PendingBlock): Uint8Array {
-  return block.chunks.length === 1 ? block.chunks[0] : Buffer.concat(block.chunks, block.size);
+  return joinPieces(block.chunks, block.size);
 }

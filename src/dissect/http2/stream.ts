@@ -67,15 +67,16 @@ export class H2Stream {
   ) {
     this.request = new StreamSide(limits.maxBodyBytes, waiting.meter);
     this.response = new StreamSide(limits.maxBodyBytes, waiting.meter);
+    waiting.opened();
   }
 
   headersParsed(blockBytes: number): void {
     this.declared += this.waiting.parsed(blockBytes);
   }
 
-  /** The stream is in its entry: what it kept is no longer declared. */
+  /** The stream is in its entry: it stops waiting, and what it kept is no longer declared. */
   release(): void {
-    this.waiting.released(this.declared);
+    this.waiting.closed(this.declared);
     this.declared = 0;
     this.request.release();
     this.response.release();

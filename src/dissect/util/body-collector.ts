@@ -1,4 +1,5 @@
 import type { ByteMeter } from '../types.js';
+import { joinPieces } from './bytes.js';
 
 /**
  * Keeps copies of the first `limit` bytes of a message body (input views are transient) and
@@ -38,9 +39,7 @@ export class BodyCollector {
   }
 
   bytes(): Buffer {
-    if (this.parts.length === 1)
-      return Buffer.from(this.parts[0].buffer, this.parts[0].byteOffset, this.kept);
-    return Buffer.concat(this.parts, this.kept);
+    return joinPieces(this.parts, this.kept);
   }
 
   /** The body is in its entry (or dropped): the copies go, and with them `bytes()`; the counts stay. */

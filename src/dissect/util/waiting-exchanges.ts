@@ -23,22 +23,22 @@ export class WaitingExchanges {
     private readonly cost: ExchangeCost,
   ) {}
 
-  opened(): void {
+  /** An exchange starts waiting, with `wireBytes` parsed; returns what those were declared to cost. */
+  opened(wireBytes = 0): number {
     if (this.count++ > 0) this.meter.hold(this.cost.perExchange);
+    return this.parsed(wireBytes);
   }
 
-  closed(): void {
-    if (--this.count > 0) this.meter.hold(-this.cost.perExchange);
-  }
-
-  /** `wireBytes` of a waiting exchange were parsed; returns what was declared, for `released`. */
+  /** `wireBytes` more of a waiting exchange were parsed; returns what they were declared to cost. */
   parsed(wireBytes: number): number {
     const declared = Math.ceil(wireBytes * this.cost.perParsedByte);
     if (declared !== 0) this.meter.hold(declared);
     return declared;
   }
 
-  released(declared: number): void {
+  /** An exchange stops waiting; `declared` is the sum of what opened() and parsed() returned for it. */
+  closed(declared: number): void {
+    if (--this.count > 0) this.meter.hold(-this.cost.perExchange);
     if (declared !== 0) this.meter.hold(-declared);
   }
 }

@@ -39,11 +39,15 @@ export function recordingContext(opts: ContextOptions = {}): {
 } {
   const rec: Recorded = { entries: [], anomalies: [] };
   const ledger = new HoldLedger();
+  const client = opts.client ?? { ip: '10.0.0.1', port: 40000 };
+  const server = opts.server ?? { ip: '10.0.0.2', port: 80 };
   const ctx: StreamContext = {
     streamId: 7,
     transport: opts.transport ?? 'tcp',
-    client: opts.client ?? { ip: '10.0.0.1', port: 40000 },
-    server: opts.server ?? { ip: '10.0.0.2', port: 80 },
+    client,
+    server,
+    clientPort: client.port,
+    serverPort: server.port,
     limits: { ...DEFAULT_DISSECT_LIMITS, ...opts.limits },
     emit: (e) => rec.entries.push(e),
     anomaly: (n) => rec.anomalies.push(n),

@@ -57,6 +57,8 @@ export function collectingContext(limits: Partial<DissectLimits> = {}): Collecte
     transport: 'tcp',
     client: { ip: '10.0.0.1', port: 40000 },
     server: { ip: '10.0.0.2', port: 80 },
+    clientPort: 40000,
+    serverPort: 80,
     limits: { ...DEFAULT_DISSECT_LIMITS, ...limits },
     emit: (e) => entries.push(e),
     anomaly: (a) => anomalies.push(a),
