@@ -205,8 +205,21 @@ export function evalConstant(stmts: readonly Stmt[]): ConstantState | undefined 
  */
 function constantAtom(c: Extract<Cond, { t: 'atom' }>): boolean | undefined {
   const state = evalConstant(c.stmts);
-  if (state === undefined) return undefined;
-  return jumpOutcome(c.code, state.a, (c.code & BPF.X) !== 0 ? state.x : c.k);
+  if (state !== undefined) return jumpOutcome(c.code, state.a, (c.code & BPF.X) !== 0 ? state.x : c.k);
+  return (c.code & BPF.X) === 0 && maskedToZero(c.stmts) ? jumpOutcome(c.code, 0, c.k) : undefined;
+}
+
+/**
+ * Whether the atom's last statement makes A zero whatever was loaded (`and #0`, `mul #0`: an
+ * IPv6 prefix's all-zero mask words), with nothing stored on the way. libpcap's optimizer
+ * turns that statement into `ld #0` and drops the loads that fed it, so they never reject a
+ * packet too short for them.
+ */
+function maskedToZero(stmts: readonly Stmt[]): boolean {
+  const last = stmts[stmts.length - 1];
+  if (last === undefined || last.k !== 0) return false;
+  if (last.code !== (BPF.ALU | BPF.AND | BPF.K) && last.code !== (BPF.ALU | BPF.MUL | BPF.K)) return false;
+  return !stmts.some((s) => (s.code & 0x07) === BPF.ST || (s.code & 0x07) === BPF.STX);
 }
 
 /** Whether a conditional jump with this opcode is taken for A = `a` against `k`. */

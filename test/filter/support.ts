@@ -63,12 +63,49 @@ export function mergedCorpus(): LinkTypeCapture[] {
       byType.get(r.linkType)!.push(copyRecord(r));
     }
   }
+  byType.get(LINKTYPE_ETHERNET)?.push(...shortEthernetFrames());
   merged = [...byType].map(([linkType, records]) => {
     const path = join(dir, `linktype-${linkType}.pcap`);
     writeFileSync(path, encodePcap(records, linkType));
     return { linkType, path, records: readCapture(path) };
   });
   return merged;
+}
+
+const LINKTYPE_ETHERNET = 1;
+
+/**
+ * Ethernet frames that end inside their IP or UDP header, which the corpus lacks (its only
+ * short frame, 8 bytes, ends before the ethertype): a load past a packet's end rejects it
+ * unless libpcap's optimizer removed the load, so these pin the folds that follow the
+ * optimizer for IP-level loads. tcpdump judges them as it judges the corpus.
+ */
+function shortEthernetFrames(): PacketRecord[] {
+  const ethernet = 'ffffffffffff020000000001';
+  const udp53 = '0035003500080000';
+  const ipv4 = Buffer.from(`${ethernet}0800` + '4500001c00004000401100000a0000010a000002' + udp53, 'hex');
+  const ipv6 = Buffer.from(
+    `${ethernet}86dd` + '6000000000081140' + '20010db8000000000000000000000001'.repeat(2) + udp53,
+    'hex',
+  );
+  const cuts: Array<[Buffer, number]> = [
+    [ipv4, 20],
+    [ipv4, 34],
+    [ipv4, 38],
+    [ipv6, 30],
+    [ipv6, 54],
+  ];
+  return cuts.map(([frame, length], i) => {
+    const data = Uint8Array.from(frame.subarray(0, length));
+    return {
+      data,
+      origLen: length,
+      tsSec: 1_700_000_000 + i,
+      tsNsec: 0,
+      linkType: LINKTYPE_ETHERNET,
+      interfaceId: 0,
+    };
+  });
 }
 
 function sameRecord(a: PacketRecord, b: PacketRecord): boolean {
