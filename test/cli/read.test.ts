@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { corpusPcap } from '../helpers/corpus.js';
+import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
 import { meshtap } from '../helpers/cli.js';
 import { runTool, tryTool } from '../helpers/tools.js';
 
@@ -105,6 +105,31 @@ describe('meshtap read', () => {
       objects.map((o) => `${o.frame}\t${o.len}`),
       frames,
     );
+  });
+
+  test('--format json reads every corpus capture; each time is the epoch tshark reads, as GNU date writes it', () => {
+    for (const file of corpusCaptures()) {
+      const run = meshtap(['read', file, '--format', 'json']);
+      // Damaged captures end with their typed error; nothing may end in an internal error.
+      assert.doesNotMatch(run.stderr, /internal error/, file);
+    }
+    // This capture's second interface has timestamps near 2^64 microseconds (the year 586524).
+    const file = corpusPcap('pcapplusplus__pcapng-example.pcapng');
+    const times = lines(meshtap(['read', file, '--format', 'json']).stdout).map((l) => JSON.parse(l).time);
+    const epochs = lines(runTool('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.time_epoch']));
+    assert.equal(times.length, epochs.length);
+    const dates = new Map<string, string>();
+    for (const [i, epoch] of epochs.entries()) {
+      const [seconds, fraction] = epoch.split('.') as [string, string];
+      let date = dates.get(seconds);
+      if (date === undefined) {
+        date = runTool('date', ['-u', '-d', `@${seconds}`, '+%Y-%m-%dT%H:%M:%S']).trim();
+        dates.set(seconds, date);
+      }
+      const year = date.slice(0, date.indexOf('-'));
+      const iso = year.length > 4 ? `+${year.padStart(6, '0')}${date.slice(year.length)}` : date;
+      assert.equal(times[i], `${iso}.${fraction.padEnd(9, '0')}Z`, `packet ${i + 1}`);
+    }
   });
 
   test('--trace shows the path of exactly N packets; --stats shows the node counters', () => {
