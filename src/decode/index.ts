@@ -1,4 +1,5 @@
-import type { Layer, NextLayer } from './layer.js';
+import { CodeTable } from './code-table.js';
+import { MAX_REGISTRY_KEY, type Layer, type NextLayer } from './layer.js';
 import { DecoderRegistry } from './registry.js';
 import { BaseLayer, nextLayer } from './base.js';
 import { decodeArp } from './arp.js';
@@ -98,14 +99,16 @@ function depthLimit(offset: number, end: number): DepthLimitLayer {
   return layer;
 }
 
-const linkTypeNexts = new Map<number, NextLayer>();
+const linkTypeNexts = new CodeTable<NextLayer>();
 
 /** The next-layer pointer of a frame's link type, one shared object per link type. */
 export function linkTypeNext(linkType: number): NextLayer {
+  // A pcap link type's upper bits (FCS length) would make another registry's code.
+  if (linkType < 0 || linkType > MAX_REGISTRY_KEY) return nextLayer('linktype', linkType);
   let next = linkTypeNexts.get(linkType);
   if (next === undefined) {
     next = nextLayer('linktype', linkType);
-    if (linkTypeNexts.size < 1024) linkTypeNexts.set(linkType, next);
+    linkTypeNexts.set(linkType, next);
   }
   return next;
 }

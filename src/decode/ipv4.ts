@@ -36,11 +36,48 @@ const MIN_HEADER = 20;
 export const IPV4_FLAG_DF = 0x2;
 export const IPV4_FLAG_MF = 0x1;
 
+/** The one's complement sum of the header's 16-bit words must be all ones (RFC 1071). */
 function headerChecksumOk(data: Uint8Array, offset: number, headerLength: number): boolean {
-  let sum = 0;
-  for (let i = offset; i < offset + headerLength; i += 2) sum += (data[i] << 8) | data[i + 1];
+  let sum = headerLength === MIN_HEADER ? baseHeaderSum(data, offset) : wordSum(data, offset, headerLength);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum === 0xffff;
+}
+
+/**
+ * The sum of an option-less header's ten words, written out: V8 compiles the loop with a
+ * bounds check, an overflow check and a reload of the array's fields in every iteration,
+ * ~30 instructions a word.
+ */
+function baseHeaderSum(d: Uint8Array, o: number): number {
+  const high =
+    d[o] +
+    d[o + 2] +
+    d[o + 4] +
+    d[o + 6] +
+    d[o + 8] +
+    d[o + 10] +
+    d[o + 12] +
+    d[o + 14] +
+    d[o + 16] +
+    d[o + 18];
+  const low =
+    d[o + 1] +
+    d[o + 3] +
+    d[o + 5] +
+    d[o + 7] +
+    d[o + 9] +
+    d[o + 11] +
+    d[o + 13] +
+    d[o + 15] +
+    d[o + 17] +
+    d[o + 19];
+  return (high << 8) + low;
+}
+
+function wordSum(data: Uint8Array, offset: number, headerLength: number): number {
+  let sum = 0;
+  for (let i = offset; i < offset + headerLength; i += 2) sum += (data[i] << 8) | data[i + 1];
+  return sum;
 }
 
 function readFields(layer: Ipv4Layer, data: Uint8Array, offset: number): void {

@@ -11,15 +11,16 @@
 /** The registries through which one layer hands over to the next. */
 export type RegistryName = 'linktype' | 'ethertype' | 'ipproto' | 'udpport' | 'tcpport' | 'sctpport';
 
+/** Shared between layers (see nextLayer), so never changed once made. */
 export interface NextLayer {
-  registry: RegistryName;
-  key: number;
+  readonly registry: RegistryName;
+  readonly key: number;
   /** A second key to try when `key` is not registered (e.g. UDP source port when the destination is unknown). */
-  altKey?: number;
+  readonly altKey?: number;
   /** `registry` and `key` as one number (registryCode), the key dispatch tables use. */
-  code: number;
+  readonly code: number;
   /** The same for `altKey`; -1 when there is none. */
-  altCode: number;
+  readonly altCode: number;
 }
 
 /** Registry keys are 16-bit numbers (link types, ethertypes, IP protocols, ports). */

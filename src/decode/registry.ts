@@ -1,3 +1,4 @@
+import { CodeTable } from './code-table.js';
 import {
   MAX_REGISTRY_KEY,
   registryCode,
@@ -13,7 +14,7 @@ import {
  */
 export class DecoderRegistry {
   /** Decoders by registryCode (registry and key in one number). */
-  private readonly decoders = new Map<number, LayerDecoder>();
+  private readonly decoders = new CodeTable<LayerDecoder>();
 
   register(registry: RegistryName, key: number, decoder: LayerDecoder): void {
     if (!Number.isInteger(key) || key < 0 || key > MAX_REGISTRY_KEY) {

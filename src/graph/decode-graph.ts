@@ -1,7 +1,8 @@
-import type { Layer, RegistryName } from '../decode/layer.js';
+import { CodeTable } from '../decode/code-table.js';
+import { registryCode, type Layer } from '../decode/layer.js';
 import type { DecoderRegistry } from '../decode/registry.js';
 import type { GraphNode } from './node.js';
-import { DecodeNode, type DecodeNodeSpec, type Router } from './nodes/decode-node.js';
+import { DecodeNode, type DecodeNodeSpec, type LayerRouter } from './nodes/decode-node.js';
 import { LinkInputNode } from './nodes/link-input.js';
 
 /**
@@ -87,23 +88,25 @@ export interface DecodeGraphOptions {
   describe(layer: Layer, data: Uint8Array): string[];
   linkTypeName(linkType: number): string;
   /** Extra routing (fragments to reassembly) and the nodes it may send to. */
-  route?: Router;
-  routeTargets?: readonly string[];
+  router?: LayerRouter;
 }
 
 /** Builds link-input and every decode node, wired to each other through the registry keys. */
 export function buildDecodeNodes(opts: DecodeGraphOptions): GraphNode[] {
-  const routes = new Map<RegistryName, Map<number, string>>();
+  const keyNode = new Map<number, string>();
+  const linkTypes = new Map<number, string>();
   for (const spec of DECODE_NODE_SPECS) {
     for (const [registry, key] of spec.keys) {
-      const table = routes.get(registry) ?? new Map<number, string>();
-      table.set(key, spec.name);
-      routes.set(registry, table);
+      keyNode.set(registryCode(registry, key), spec.name);
+      if (registry === 'linktype') linkTypes.set(key, spec.name);
     }
   }
-  const deps = { ...opts, routes };
+  const nextNodes = [...new Set([opts.doneNode, ...keyNode.values(), ...(opts.router?.to ?? [])])];
+  const keyIndex = new CodeTable<number>();
+  for (const [code, node] of keyNode) keyIndex.set(code, nextNodes.indexOf(node));
+  const deps = { registry: opts.registry, nextNodes, keyIndex, describe: opts.describe, router: opts.router };
   return [
-    new LinkInputNode(routes.get('linktype') ?? new Map(), opts.doneNode, opts.linkTypeName),
+    new LinkInputNode(linkTypes, opts.doneNode, opts.linkTypeName),
     ...DECODE_NODE_SPECS.map((spec) => new DecodeNode(spec, deps)),
   ];
 }

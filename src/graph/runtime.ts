@@ -184,7 +184,8 @@ export class Graph {
     c.calls++;
     c.vectors += count;
     c.nanos += elapsed * 1e6;
-    this.recordTraces(slot.node, packets, count, started);
+    // Scanning every packet for a trace buffer costs a pass per node: only while traces exist.
+    if (this.tracer.traced.length > 0) this.recordTraces(slot.node, packets, count, started);
     frame.clear();
     slot.spare = frame;
   }

@@ -15,10 +15,11 @@ export async function feedCapture(
   afterVector?: () => boolean | void | Promise<boolean | void>,
 ): Promise<void> {
   let seq = 0;
-  const vector: GraphPacket[] = [];
   try {
     for await (const batch of reader.batches()) {
-      vector.length = batch.length;
+      // A new array each vector: storing young packets into one kept from vector to vector
+      // would pay the old-to-new write barrier's slow path for each.
+      const vector = new Array<GraphPacket>(batch.length);
       for (let i = 0; i < batch.length; i++) vector[i] = new GraphPacket(seq++, batch[i]!);
       graph.inject(CAPTURE_INPUT, vector);
       if ((await afterVector?.()) === true) break;

@@ -2,7 +2,7 @@ import { defaultRegistry, linkTypeName } from '../decode/index.js';
 import { layerTraceLines } from '../decode/describe.js';
 import { buildDecodeNodes } from '../graph/decode-graph.js';
 import { PacketOutputNode, type PacketConsumer } from '../graph/nodes/packet-output.js';
-import { buildReassemblyNodes, fragmentRouter, REASSEMBLY_NODES } from '../graph/nodes/reassembly-node.js';
+import { buildReassemblyNodes, FRAGMENT_ROUTER } from '../graph/nodes/reassembly-node.js';
 import { Graph } from '../graph/runtime.js';
 import type { GraphNode } from '../graph/node.js';
 import {
@@ -33,8 +33,7 @@ function buildCaptureGraph(opts: CaptureGraphOptions): Graph {
       doneNode: opts.doneNode,
       describe: layerTraceLines,
       linkTypeName,
-      route: fragmentRouter,
-      routeTargets: REASSEMBLY_NODES,
+      router: FRAGMENT_ROUTER,
     }),
     ...buildReassemblyNodes({ doneNode: opts.doneNode }),
     ...opts.tail,

@@ -1,5 +1,6 @@
 import type { DecoderRegistry } from '../../decode/registry.js';
 import { linkTypeNext } from '../../decode/index.js';
+import type { CodeTable } from '../../decode/code-table.js';
 import { registryCode, type Layer, type NextLayer, type RegistryName } from '../../decode/layer.js';
 import type { Frame } from '../frame.js';
 import type { GraphNode, NodeOutput } from '../node.js';
@@ -16,23 +17,25 @@ export interface DecodeNodeSpec {
   absorbs?: readonly DispatchKey[];
 }
 
-/** Decides where a packet goes after a decode node; returns a node name or null for "decode done". */
-export type Router = (pkt: GraphPacket, layer: Layer) => string | null;
-
-/** Which node handles each registry key. */
-export type NodeRoutes = ReadonlyMap<RegistryName, ReadonlyMap<number, string>>;
+/** Routing decisions of its own (e.g. fragments to reassembly), taken before the registry's. */
+export interface LayerRouter {
+  /** The decode nodes whose layers `route` looks at: asking at every node cost a look at every layer. */
+  readonly from: readonly string[];
+  /** Every node name `route` may return. */
+  readonly to: readonly string[];
+  /** Where a packet goes after its layer was decoded: a node name, or null to let the registry decide. */
+  route(pkt: GraphPacket, layer: Layer): string | null;
+}
 
 export interface DecodeNodeDeps {
   registry: DecoderRegistry;
-  routes: NodeRoutes;
-  /** Where packets go when decoding ends (no next layer, or one no node handles). */
-  doneNode: string;
+  /** Every decode node's next nodes: the done node first, then every node a key or the router leads to. */
+  nextNodes: readonly string[];
+  /** Index in `nextNodes` of the node handling each registryCode. */
+  keyIndex: CodeTable<number>;
   /** Trace lines of a decoded layer. */
   describe(layer: Layer, data: Uint8Array): string[];
-  /** Extra routing decisions (e.g. fragments to reassembly), consulted before the registry. */
-  route?: Router;
-  /** Every node name a `route` may return. */
-  routeTargets?: readonly string[];
+  router?: LayerRouter;
 }
 
 /**
@@ -43,38 +46,36 @@ export interface DecodeNodeDeps {
  */
 export class DecodeNode implements GraphNode {
   readonly name: string;
-  readonly nextNodes: string[];
+  readonly nextNodes: readonly string[];
   private readonly nextIndex = new Map<string, number>();
-  /** Next index per registryCode, precomputed so routing a packet is one Map lookup. */
-  private readonly keyIndex = new Map<number, number>();
-  /** registryCodes of the layers this node decodes itself after its own. */
-  private readonly absorbed = new Set<number>();
+  /** registryCodes of the layers this node decodes itself after its own; null when none. */
+  private readonly absorbed: Set<number> | null;
+  /** The router, when it looks at this node's layers. */
+  private readonly router: LayerRouter | null;
 
   constructor(
     spec: DecodeNodeSpec,
     private readonly deps: DecodeNodeDeps,
   ) {
     this.name = spec.name;
-    const targets = [...deps.routes.values()].flatMap((m) => [...m.values()]);
-    this.nextNodes = [...new Set([deps.doneNode, ...targets, ...(deps.routeTargets ?? [])])];
+    this.nextNodes = deps.nextNodes;
     this.nextNodes.forEach((n, i) => this.nextIndex.set(n, i));
-    for (const [registry, table] of deps.routes) {
-      for (const [key, node] of table)
-        this.keyIndex.set(registryCode(registry, key), this.nextNodes.indexOf(node));
-    }
-    for (const [registry, key] of spec.absorbs ?? []) this.absorbed.add(registryCode(registry, key));
+    const absorbs = spec.absorbs ?? [];
+    this.absorbed = absorbs.length === 0 ? null : new Set(absorbs.map(([r, key]) => registryCode(r, key)));
+    this.router = deps.router?.from.includes(spec.name) ? deps.router : null;
   }
 
   process(frame: Frame, out: NodeOutput): void {
+    const packets = frame.packets;
     for (let i = 0; i < frame.count; i++) {
-      const pkt = frame.packets[i]!;
+      const pkt = packets[i]!;
       if (pkt.trace !== null) pkt.traceFrom = pkt.layers.length;
       const layer = this.decodeInto(pkt);
       if (layer === null) {
         out.enqueue(0, pkt);
         continue;
       }
-      const routed = this.deps.route?.(pkt, layer);
+      const routed = this.router?.route(pkt, layer);
       out.enqueue(routed ? (this.nextIndex.get(routed) ?? 0) : this.indexFor(layer.next), pkt);
     }
   }
@@ -87,19 +88,22 @@ export class DecodeNode implements GraphNode {
 
   /** Decodes this node's layer (and any absorbed ones); null when there was nothing to decode. */
   private decodeInto(pkt: GraphPacket): Layer | null {
-    let next = nextOf(pkt);
+    const data = pkt.data;
+    const last = pkt.lastLayer;
+    let next = last === undefined ? linkTypeNext(pkt.linkType) : last.next;
+    let start = last === undefined ? 0 : last.payloadOffset;
+    let end = last === undefined ? data.length : last.payloadEnd;
     let layer: Layer | null = null;
     let guard = 0;
     while (next !== null && guard++ < 16) {
       const decoder = this.deps.registry.lookup(next);
       if (!decoder) break;
-      const prev = pkt.lastLayer;
-      const start = prev ? prev.payloadOffset : 0;
-      const end = prev ? prev.payloadEnd : pkt.data.length;
-      layer = decoder(pkt.data, start, end);
+      layer = decoder(data, start, end);
       pkt.layers.push(layer);
       next = layer.next;
-      if (next === null || !this.absorbed.has(next.code)) break;
+      if (next === null || this.absorbed === null || !this.absorbed.has(next.code)) break;
+      start = layer.payloadOffset;
+      end = layer.payloadEnd;
     }
     return layer;
   }
@@ -107,14 +111,7 @@ export class DecodeNode implements GraphNode {
   /** Index of the node handling `next` (key, then altKey); 0 (the done node) when none does. */
   private indexFor(next: NextLayer | null): number {
     if (next === null) return 0;
-    const table = this.keyIndex;
+    const table = this.deps.keyIndex;
     return table.get(next.code) ?? (next.altCode < 0 ? undefined : table.get(next.altCode)) ?? 0;
   }
-}
-
-/** The next-layer pointer a packet carries: its last layer's, or its link type when nothing is decoded yet. */
-export function nextOf(pkt: GraphPacket): NextLayer | null {
-  const last = pkt.lastLayer;
-  if (last === undefined) return linkTypeNext(pkt.linkType);
-  return last.next;
 }

@@ -19,8 +19,17 @@ export class LinkInputNode implements GraphNode {
   }
 
   process(frame: Frame, out: NodeOutput): void {
-    for (let i = 0; i < frame.count; i++) {
-      const pkt = frame.packets[i]!;
+    const packets = frame.packets;
+    const count = frame.count;
+    if (count === 0) return;
+    // A capture file has one link type (pcapng: one per interface, and most have one), so
+    // the vector usually goes on whole, without handing on its packets one by one.
+    const linkType = packets[0]!.linkType;
+    let same = 1;
+    while (same < count && packets[same]!.linkType === linkType) same++;
+    if (same === count) return out.forward(this.byLinkType.get(linkType) ?? 0, frame);
+    for (let i = 0; i < count; i++) {
+      const pkt = packets[i]!;
       out.enqueue(this.byLinkType.get(pkt.linkType) ?? 0, pkt);
     }
   }

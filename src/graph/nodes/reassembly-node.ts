@@ -5,20 +5,25 @@ import { Ipv6FragmentLayer } from '../../decode/ipv6ext.js';
 import { FragmentReassembler, type FragmentLimits, type ReassemblyResult } from '../../flow/ipfrag/index.js';
 import type { Frame } from '../frame.js';
 import type { GraphNode, NodeOutput } from '../node.js';
+import type { LayerRouter } from './decode-node.js';
 import type { GraphPacket } from '../packet.js';
 
-export const REASSEMBLY_NODES = ['ip4-reassembly', 'ip6-reassembly'] as const;
+const REASSEMBLY_NODES = ['ip4-reassembly', 'ip6-reassembly'] as const;
 
 /** LINKTYPE_IPV4 / LINKTYPE_IPV6: a reassembled datagram re-enters the graph as a bare IP packet. */
 const LINKTYPE_IPV4 = 228;
 const LINKTYPE_IPV6 = 229;
 
 /** Sends fragments to reassembly instead of the L4 decoders. */
-export function fragmentRouter(_pkt: GraphPacket, layer: Layer): string | null {
-  if (layer instanceof Ipv4Layer && layer.fragmented && !layer.truncated) return 'ip4-reassembly';
-  if (layer instanceof Ipv6FragmentLayer && !layer.truncated) return 'ip6-reassembly';
-  return null;
-}
+export const FRAGMENT_ROUTER: LayerRouter = {
+  from: ['ip4-input', 'ip6-input'],
+  to: REASSEMBLY_NODES,
+  route(_pkt: GraphPacket, layer: Layer): string | null {
+    if (layer instanceof Ipv4Layer && layer.fragmented && !layer.truncated) return 'ip4-reassembly';
+    if (layer instanceof Ipv6FragmentLayer && !layer.truncated) return 'ip6-reassembly';
+    return null;
+  },
+};
 
 /**
  * Collects IP fragments; when a datagram completes, a new packet holding the whole
