@@ -67,13 +67,11 @@ export function registerStoreCommands(program: Command): void {
         if (flags.inventory) sources.push(InventoryResolver.fromFile(flags.inventory));
         if (flags.netnsNames) sources.push(new NetnsResolver());
         if (sources.length > 0) await store.learnNames(sources, 0);
-        let entries = 0;
         const result = await store.ingestFile(file, {
           filter: flags.filter,
           commitEntries: INGEST_COMMIT_ENTRIES,
-          onStored: (rows) => (entries += rows.length),
         });
-        process.stdout.write(`${result.packets} packets, ${entries} entries into ${flags.data}\n`);
+        process.stdout.write(`${result.packets} packets, ${result.entries} entries into ${flags.data}\n`);
         if (result.error) {
           process.stderr.write(`meshtap: ${result.error.message} [${result.error.code}]\n`);
           process.exitCode = 1;

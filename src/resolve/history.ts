@@ -131,6 +131,8 @@ export class NameHistory implements NameResolver {
 
   /** The name true for ip (and port) at `tUs`: the longest pattern that had a name then. */
   lookup(ip: string, port: number | undefined, tUs: number): ResolvedName | undefined {
+    // Nothing recorded (no inventory, no namespaces): every entry of an ingest asks twice.
+    if (this.table.size === 0) return undefined;
     const bytes = parseIp(ip);
     if (bytes === null) return undefined;
     return this.table.lookupWith(bytes, port, (changes) => changeAt(changes, tUs)?.name ?? undefined);

@@ -3,6 +3,7 @@ import type { Entry, EntryDraft } from '../dissect/entry.js';
 import { compileQuery, INDEXED_COLUMNS, sqlRegexp, type CompiledQuery } from '../query/index.js';
 import { UsageError } from '../util/errors.js';
 import { migrate, type Migration, type StoreDatabase } from './database.js';
+import { Utf8Arena } from './utf8-arena.js';
 
 /** What the index returns: the entry, its id (the row id, as text) and where its packets are. */
 export type StoredEntry = Entry & { streamKey: string; node: string };
@@ -137,9 +138,50 @@ interface Row {
 }
 
 function serialize(entry: Entry | EntryDraft): string {
-  // The id and the store fields live in columns; the JSON keeps what the dissector said.
+  // The id and the store fields live in columns; the JSON keeps what the dissector said. A
+  // dissector's draft has none of them and is written as it is, without a copy.
+  if (!('id' in entry) && !('streamKey' in entry) && !('node' in entry)) return JSON.stringify(entry);
   const { id: _id, streamKey: _key, node: _node, ...rest } = entry as Partial<StoredEntry>;
   return JSON.stringify(rest);
+}
+
+/** One entry as the insert statement takes it: indexed columns, stream key, node, JSON as UTF-8. */
+type InsertValues = (string | number | null | Buffer)[];
+
+/**
+ * Entries waiting for one transaction, each laid out for the insert as it is added, so that
+ * the entry's objects can be collected at once instead of living (and being copied by the
+ * garbage collector) until the commit; their JSON waits as UTF-8 outside the JS heap. An
+ * ingest commits 2,000 entries of ~4 KB of JSON at a time: for 300,000 packets (105,793
+ * entries), entries held until then cost 24 old-space collections and 1.2-2 s of scavenges,
+ * entries laid out at once 11 and 0.8 s.
+ */
+export class EntryBatch {
+  private readonly values: InsertValues[] = [];
+  private readonly json = new Utf8Arena();
+
+  get length(): number {
+    return this.values.length;
+  }
+
+  add({ entry, streamKey, node }: IndexRow): void {
+    if (typeof streamKey !== 'string' || typeof node !== 'string') {
+      throw new UsageError('STORE_BAD_ROW', 'streamKey and node must be strings');
+    }
+    const values: InsertValues = ENTRY_COLUMNS.map((c) => c.read(entry));
+    values.push(streamKey, node, this.json.add(serialize(entry)));
+    this.values.push(values);
+  }
+
+  /** Hands the rows to the insert (once): the batch is empty again afterwards. */
+  take<T>(insert: (rows: readonly InsertValues[]) => T): T {
+    try {
+      return insert(this.values);
+    } finally {
+      this.values.length = 0;
+      this.json.reset();
+    }
+  }
 }
 
 function revive(row: Row): StoredEntry {
@@ -199,7 +241,7 @@ interface Selection {
  */
 export class EntriesIndex {
   private readonly insert: Statement;
-  private readonly insertBatch: (rows: readonly IndexRow[]) => number[];
+  private readonly insertRows: (rows: readonly InsertValues[]) => number[];
   private readonly statements = new Map<string, Statement>();
 
   private rowsAtLastAnalyze: number;
@@ -216,25 +258,28 @@ export class EntriesIndex {
     const { last } = db.prepare('SELECT max(id) AS last FROM entries').get() as { last: number | null };
     this.rowsAtLastAnalyze = last ?? 0;
     db.function('meshtap_regexp', { deterministic: true }, sqlRegexp);
-    const names = [...ENTRY_COLUMNS.map((c) => c.column), 'stream_key', 'node', 'json'];
+    const names = [...ENTRY_COLUMNS.map((c) => c.column), 'stream_key', 'node'];
+    // The JSON comes as UTF-8 bytes (EntryBatch); the cast stores them as the TEXT they are.
     this.insert = db.prepare(
-      `INSERT INTO entries (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+      `INSERT INTO entries (${names.join(', ')}, json) VALUES (${names.map(() => '?').join(', ')}, CAST(? AS TEXT))`,
     );
-    this.insertBatch = db.transaction((rows: readonly IndexRow[]) => rows.map((row) => this.insertRow(row)));
-  }
-
-  private insertRow({ entry, streamKey, node }: IndexRow): number {
-    if (typeof streamKey !== 'string' || typeof node !== 'string') {
-      throw new UsageError('STORE_BAD_ROW', 'streamKey and node must be strings');
-    }
-    const values = ENTRY_COLUMNS.map((c) => c.read(entry));
-    return Number(this.insert.run(...values, streamKey, node, serialize(entry)).lastInsertRowid);
+    this.insertRows = db.transaction((rows: readonly InsertValues[]) =>
+      rows.map((values) => Number(this.insert.run(values).lastInsertRowid)),
+    );
   }
 
   /** Inserts in one transaction; returns the ids given, in order. */
   insertMany(rows: readonly IndexRow[]): number[] {
-    const ids = this.insertBatch(rows);
-    this.rowsSinceAnalyze += rows.length;
+    const batch = new EntryBatch();
+    for (const row of rows) batch.add(row);
+    return this.insertBatch(batch);
+  }
+
+  /** Inserts the batch's entries in one transaction and empties it; returns the ids given, in order. */
+  insertBatch(batch: EntryBatch): number[] {
+    const rows = batch.length;
+    const ids = batch.take(this.insertRows);
+    this.rowsSinceAnalyze += rows;
     const total = this.rowsAtLastAnalyze + this.rowsSinceAnalyze;
     if (
       total <= ANALYZE_MAX_ROWS &&

@@ -70,7 +70,8 @@ export function applyRetention(opts: RetentionOptions): RetentionResult {
     removed.push(...victims.map((r) => r.streamKey));
     if (victims.length < page.length || page.length < PAGE) break;
   }
-  const usage = opts.catalog.usage();
+  // Usage is a scan of the whole catalog; with nothing removed it is still what it was.
+  const usage = removed.length === 0 ? start : opts.catalog.usage();
   return { removed, freedBytes, usage, overLimit: usage.fileBytes > s.maxTotalBytes };
 }
 

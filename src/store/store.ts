@@ -5,7 +5,7 @@ import { NameHistory } from '../resolve/index.js';
 import type { BindingSource } from '../resolve/types.js';
 import { refreshNames } from '../resolve/entry-names.js';
 import { openStoreDatabase, type StoreDatabase } from './database.js';
-import { EntriesIndex, type IndexRow } from './entries-index.js';
+import { EntriesIndex, EntryBatch, type IndexRow } from './entries-index.js';
 import { nameHistoryPath, safeNodeName } from './layout.js';
 import { DEFAULT_RETENTION, usageReport, type RetentionSettings, type UsageReport } from './retention.js';
 import { StreamCatalog } from './stream-catalog.js';
@@ -70,14 +70,21 @@ export class Store {
     return existsSync(join(dataDir, STORE_DATABASE_FILE));
   }
 
-  /** Reads a capture (file, stream or live reader) into the store: stream files, entries with names, retention as it goes. */
+  /**
+   * Reads a capture (file, stream or live reader) into the store: stream files, entries with
+   * names, retention as it goes. The result counts the entries stored.
+   */
   async ingestFile(source: IngestOptions['source'], opts: IngestFileOptions = {}) {
-    const pending: IndexRow[] = [];
+    const pending = new EntryBatch();
+    // The entries themselves are held until their commit only for onStored (see EntryBatch).
+    const stored: IndexRow[] = [];
+    let entries = 0;
     const commit = (): void => {
       if (pending.length === 0) return;
-      const ids = this.entries.insertMany(pending);
-      opts.onStored?.(pending, ids);
-      pending.length = 0;
+      const ids = this.entries.insertBatch(pending);
+      entries += ids.length;
+      opts.onStored?.(stored, ids);
+      stored.length = 0;
     };
     const commitEntries = opts.commitEntries ?? 1;
     const result = await ingestCapture({
@@ -97,14 +104,18 @@ export class Store {
         },
       },
       names: this.names,
-      onEntry: (entry: EntryDraft, streamKey: string) => pending.push({ entry, streamKey, node: this.node }),
+      onEntry: (entry: EntryDraft, streamKey: string) => {
+        const row = { entry, streamKey, node: this.node };
+        pending.add(row);
+        if (opts.onStored) stored.push(row);
+      },
       afterVector: () => {
         if (pending.length >= commitEntries) commit();
       },
       onGraph: opts.onGraph,
     }).finally(commit);
     this.names.save();
-    return result;
+    return { ...result, entries };
   }
 
   /**

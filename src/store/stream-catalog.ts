@@ -101,8 +101,7 @@ export class StreamCatalog {
     db.exec(SCHEMA);
     this.upsertStmt = db.prepare(`INSERT INTO streams (stream_key, node, transport, client_ip, client_port,
         server_ip, server_port, first_ts_us, last_ts_us, packets, bytes, file_bytes, file_path, protocol, closed)
-      VALUES (@streamKey, @node, @transport, @clientIp, @clientPort, @serverIp, @serverPort, @firstTsUs,
-        @lastTsUs, @packets, @bytes, @fileBytes, @filePath, @protocol, @closedInt)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (stream_key) DO UPDATE SET first_ts_us = excluded.first_ts_us, last_ts_us = excluded.last_ts_us,
         packets = excluded.packets, bytes = excluded.bytes, file_bytes = excluded.file_bytes,
         protocol = excluded.protocol, closed = excluded.closed`);
@@ -119,8 +118,26 @@ export class StreamCatalog {
     return this.db.transaction(fn)();
   }
 
-  upsert(row: StreamRow): void {
-    this.upsertStmt.run({ ...row, closedInt: row.closed ? 1 : 0 });
+  upsert(r: StreamRow): void {
+    // Positional values: binding by name looks every parameter up by name, and needed a copy
+    // of the row for `closed` as an integer; together a third of an insert's time.
+    this.upsertStmt.run(
+      r.streamKey,
+      r.node,
+      r.transport,
+      r.clientIp,
+      r.clientPort,
+      r.serverIp,
+      r.serverPort,
+      r.firstTsUs,
+      r.lastTsUs,
+      r.packets,
+      r.bytes,
+      r.fileBytes,
+      r.filePath,
+      r.protocol,
+      r.closed ? 1 : 0,
+    );
   }
 
   upsertMany(rows: Iterable<StreamRow>): void {

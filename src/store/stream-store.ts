@@ -1,4 +1,5 @@
 import { unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Flow } from '../flow/flow-table.js';
 import type { GraphPacket } from '../graph/packet.js';
 import { MAX_RECORD_BYTES } from '../pcap/limits.js';
@@ -6,7 +7,7 @@ import type { CaptureInterface } from '../pcap/record.js';
 import type { FlowSession } from '../pipeline/flow-plane.js';
 import { formatIp } from '../resolve/address.js';
 import { MeshtapError } from '../util/errors.js';
-import { dataPath, newRunId, safeNodeName, streamKey, streamRelativePath } from './layout.js';
+import { newRunId, safeNodeName, streamKey, streamRelativePath } from './layout.js';
 import { applyRetention, type RetentionSettings } from './retention.js';
 import type { StreamCatalog, StreamRow } from './stream-catalog.js';
 import { StreamFileHandles } from './stream-files.js';
@@ -97,6 +98,8 @@ export class StreamStore {
   private readonly handles: StreamFileHandles;
   private readonly staging = new StagingBuffer();
   private readonly hold: FragmentHold;
+  /** The data directory as an absolute path, resolved once. */
+  private readonly dataRoot: string;
   private clockUs = 0;
   private lastEndCheckUs = 0;
   private bytesSinceRetention = 0;
@@ -109,6 +112,7 @@ export class StreamStore {
     this.runId = opts.runId ?? newRunId();
     this.handles = new StreamFileHandles(opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
     this.hold = new FragmentHold({ ...DEFAULT_FRAGMENT_HOLD_LIMITS, ...opts.fragments });
+    this.dataRoot = resolve(opts.dataDir);
   }
 
   /** The key of the stream with this flow id in this run (what entries' streamId names). */
@@ -235,7 +239,9 @@ export class StreamStore {
     };
     const flow = state.flow;
     const filePath = streamRelativePath(state.key, firstTsUs);
-    state.path = dataPath(this.opts.dataDir, filePath);
+    // The key was checked (checkStreamKey: no separators), so the path cannot leave DATA and
+    // needs no dataPath() check: its two path resolutions were half the cost of createRow.
+    state.path = join(this.dataRoot, filePath);
     state.row = {
       streamKey: state.key,
       node: this.node,

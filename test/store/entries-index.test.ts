@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { migrate, openStoreDatabase, StoreError } from '../../src/store/database.js';
 import { EntriesIndex, type StoredEntry } from '../../src/store/entries-index.js';
 import { UsageError } from '../../src/util/errors.js';
-import { SAMPLES, T0 } from '../query/samples.js';
+import { HTTP_GET, SAMPLES, T0 } from '../query/samples.js';
 
 /** The samples, inserted twice (as two nodes), ids 1..16; stream keys name protocol and copy. */
 function filledIndex() {
@@ -36,6 +36,28 @@ describe('EntriesIndex', () => {
     assert.deepEqual(got, { ...http2, id: '3', streamKey: 'http2-0', node: 'node-0' });
     assert.equal(index.get(99), undefined);
     assert.equal(index.count(), 16);
+  });
+
+  test('the entry JSON is stored as UTF-8 TEXT, in batches larger than the encoding chunks', () => {
+    const db = openStoreDatabase(':memory:');
+    const index = new EntriesIndex(db);
+    const { id: _id, ...get } = HTTP_GET;
+    // 'é€😀' is C3 A9, E2 82 AC, F0 9F 98 80 in UTF-8 (RFC 3629). 600 bodies of ~6 KB of JSON
+    // fill several of the 1 MiB chunks, and a 400,000-character body is larger than one.
+    const body = (n: number) => ({ ...get.response, body: `é€😀${'x'.repeat(n)}` });
+    const entries = [
+      ...Array.from({ length: 600 }, (_, i) => ({ ...get, index: i, response: body(6000) })),
+      { ...get, index: 600, response: body(400_000) },
+    ];
+    const ids = index.insertMany(entries.map((entry) => ({ entry, streamKey: 's', node: 'n' })));
+    const stored = db
+      .prepare(
+        "SELECT typeof(json) AS type, count(*) AS n FROM entries WHERE instr(CAST(json AS BLOB), X'C3A9E282ACF09F9880') > 0 GROUP BY 1",
+      )
+      .all();
+    assert.deepEqual(stored, [{ type: 'text', n: 601 }]);
+    for (const [i, id] of ids.entries())
+      assert.deepEqual(index.get(id), { ...entries[i], id: String(id), streamKey: 's', node: 'n' });
   });
 
   test('columns are copies of the documented fields, NULL when missing', () => {
