@@ -37,10 +37,16 @@ export class ProtocolSelector implements StreamDissector {
     factories: readonly DissectorFactory[],
     private readonly ctx: StreamContext,
   ) {
-    const ports = [ctx.serverPort, ctx.clientPort];
-    const usable = factories.filter((f) => f.transports.includes(ctx.transport));
-    const byPort = usable.filter((f) => ports.some((p) => f.ports.includes(p)));
-    this.candidates = [...byPort, ...usable.filter((f) => !byPort.includes(f))];
+    // One pass, without closures: a selector is made for every flow, and most flows are short.
+    const byPort: DissectorFactory[] = [];
+    const byContent: DissectorFactory[] = [];
+    const { serverPort, clientPort, transport } = ctx;
+    for (const f of factories) {
+      if (!f.transports.includes(transport)) continue;
+      if (f.ports.includes(serverPort) || f.ports.includes(clientPort)) byPort.push(f);
+      else byContent.push(f);
+    }
+    this.candidates = byPort.concat(byContent);
   }
 
   /** The protocol chosen, 'unclaimed', or null while still deciding. */
@@ -51,9 +57,17 @@ export class ProtocolSelector implements StreamDissector {
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
     if (this.chosen) return this.chosen.data(dir, bytes, tsUs);
     if (this.unclaimed) return;
+    // Most streams are claimed by their first bytes (a DNS query, a request line): those are
+    // offered as they are and, once claimed, go straight to the dissector. Copies are made
+    // only to wait for more (the input is a transient view).
+    const first = this.pending.length === 0;
+    const probe = first ? prefix(bytes, MAX_PROBE_BYTES) : concat(this.probe[dir], bytes, MAX_PROBE_BYTES);
+    const verdict = this.verdict(dir, probe);
+    // 'yes' chose a dissector and replayed what waited for it: the new bytes follow.
+    if (verdict === 'yes') return this.chosen!.data(dir, bytes, tsUs);
     this.pending.push({ dir, bytes: bytes.slice(), gap: 0, tsUs });
-    this.probe[dir] = concat(this.probe[dir], bytes, MAX_PROBE_BYTES);
-    this.decide(dir);
+    this.probe[dir] = first ? probe.slice() : probe;
+    this.decide(dir, verdict);
   }
 
   gap(dir: Direction, length: number, tsUs: number): void {
@@ -65,21 +79,21 @@ export class ProtocolSelector implements StreamDissector {
     this.chosen?.end(tsUs);
   }
 
-  private decide(dir: Direction): void {
-    if (this.verdict(dir) === 'need-more' && this.probe[dir].length < MAX_PROBE_BYTES) return;
-    if (this.chosen) return;
+  /** After `verdict` (not 'yes') on this direction's probe, which holds the new bytes now. */
+  private decide(dir: Direction, verdict: Detection): void {
+    if (verdict === 'need-more' && this.probe[dir].length < MAX_PROBE_BYTES) return;
     // Every candidate refused this direction: give up once the other direction was refused
     // too, or once this one has shown enough bytes that waiting for the other is pointless.
     const other: Direction = dir === 0 ? 1 : 0;
-    const otherRefused = this.probe[other].length > 0 && this.verdict(other) === 'no';
+    const otherRefused = this.probe[other].length > 0 && this.verdict(other, this.probe[other]) === 'no';
     if (otherRefused || this.probe[dir].length >= NO_VERDICT_BYTES) this.giveUp();
   }
 
   /** 'yes' chooses the first candidate that says so; otherwise 'need-more' if any still hopes. */
-  private verdict(dir: Direction): Detection {
+  private verdict(dir: Direction, probe: Uint8Array): Detection {
     let waiting = false;
     for (const factory of this.candidates) {
-      const verdict = factory.detect(dir, this.probe[dir]);
+      const verdict = factory.detect(dir, probe);
       if (verdict === 'yes') {
         this.choose(factory);
         return 'yes';
@@ -111,6 +125,11 @@ export class ProtocolSelector implements StreamDissector {
     this.probe = NO_PROBE;
     this.candidates = NO_CANDIDATES;
   }
+}
+
+/** The first `limit` bytes of `b`, as a view. */
+function prefix(b: Uint8Array, limit: number): Uint8Array {
+  return b.length <= limit ? b : b.subarray(0, limit);
 }
 
 function concat(a: Uint8Array, b: Uint8Array, limit: number): Uint8Array {

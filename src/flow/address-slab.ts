@@ -18,14 +18,20 @@ export class AddressSlab {
 
   /** Copies `first` and then `second` (of the same length) next to each other; returns where `first` starts in `buffer`. */
   place(first: Uint8Array, second: Uint8Array): number {
-    const length = first.length;
+    return this.placeAt(first, 0, second, 0, first.length);
+  }
+
+  /** place() of the `length` bytes at `firstAt` in `first` and at `secondAt` in `second`. */
+  placeAt(first: Uint8Array, firstAt: number, second: Uint8Array, secondAt: number, length: number): number {
     if (this.used + 2 * length > SLAB_BYTES) {
       this.slab = new Uint8Array(SLAB_BYTES);
       this.used = 0;
     }
     const at = this.used;
-    this.slab.set(first, at);
-    this.slab.set(second, at + length);
+    for (let i = 0; i < length; i++) {
+      this.slab[at + i] = first[firstAt + i];
+      this.slab[at + length + i] = second[secondAt + i];
+    }
     this.used = at + 2 * length;
     return at;
   }

@@ -8,10 +8,10 @@
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over one endpoint's address bytes and port. */
-function hashEndpoint(addr: Uint8Array, port: number): number {
+/** FNV-1a over one endpoint's address bytes (`length` of them at `at` in `bytes`) and port. */
+function hashEndpoint(bytes: Uint8Array, at: number, length: number, port: number): number {
   let h = FNV_OFFSET;
-  for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr[i], FNV_PRIME);
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[at + i], FNV_PRIME);
   h = Math.imul(h ^ (port >>> 8), FNV_PRIME);
   h = Math.imul(h ^ (port & 0xff), FNV_PRIME);
   return h;
@@ -25,16 +25,36 @@ export function flowHash(
   dstPort: number,
   proto: number,
 ): number {
-  const sum = (hashEndpoint(srcAddr, srcPort) + hashEndpoint(dstAddr, dstPort)) | 0;
+  return flowHashAt(srcAddr, 0, srcPort, dstAddr, 0, dstPort, srcAddr.length, proto);
+}
+
+/** flowHash of addresses `length` bytes long at `srcAt` and `dstAt` (typically both in one packet: no views needed). */
+export function flowHashAt(
+  src: Uint8Array,
+  srcAt: number,
+  srcPort: number,
+  dst: Uint8Array,
+  dstAt: number,
+  dstPort: number,
+  length: number,
+  proto: number,
+): number {
+  const sum = (hashEndpoint(src, srcAt, length, srcPort) + hashEndpoint(dst, dstAt, length, dstPort)) | 0;
   // A final avalanche step so that the proto and the sum spread over all bits.
   let h = Math.imul(sum ^ proto, 0x9e3779b1);
   h ^= h >>> 15;
   return h | 0;
 }
 
-/** Whether `addr` is at `at` in `stored` (a flow's address slab). */
-export function sameAddrAt(stored: Uint8Array, at: number, addr: Uint8Array): boolean {
-  for (let i = 0; i < addr.length; i++) if (stored[at + i] !== addr[i]) return false;
+/** Whether the `length` bytes at `at` in `stored` (a flow's address slab) are those at `addrAt` in `addr`. */
+export function sameAddrAt(
+  stored: Uint8Array,
+  at: number,
+  addr: Uint8Array,
+  addrAt: number,
+  length: number,
+): boolean {
+  for (let i = 0; i < length; i++) if (stored[at + i] !== addr[addrAt + i]) return false;
   return true;
 }
 

@@ -50,8 +50,12 @@ class EntryWriter {
     if (format === 'table') this.push(TABLE_HEADER);
   }
 
-  add(draft: EntryDraft): void {
-    const entry: Entry = { id: String(++this.count), ...draft };
+  /** The id of the next entry: entries are numbered from 1 in the order they are written. */
+  nextId(): string {
+    return String(++this.count);
+  }
+
+  add(entry: Entry): void {
     if (this.format === 'jsonl') this.push(JSON.stringify(entry));
     else if (this.format === 'table') this.push(entryTableRow(entry));
     // HAR is one JSON document: entries are held until the end (the user asked for a file).
@@ -102,6 +106,29 @@ class EntryWriter {
 }
 
 /**
+ * A dissector's draft with its id first, field by field: a spread (`{ id, ...draft }`) copies
+ * through a generic builtin that looks each property up, once per entry.
+ */
+function numbered(id: string, d: EntryDraft): Entry {
+  return {
+    id,
+    protocol: d.protocol,
+    transport: d.transport,
+    streamId: d.streamId,
+    index: d.index,
+    src: d.src,
+    dst: d.dst,
+    timestampUs: d.timestampUs,
+    elapsedUs: d.elapsedUs,
+    request: d.request,
+    response: d.response,
+    requestSize: d.requestSize,
+    responseSize: d.responseSize,
+    flags: d.flags,
+  };
+}
+
+/**
  * `meshtap entries SNAPSHOT`: entries already dissected (a snapshot's, named as they were when
  * captured) written in the same formats, numbered afresh.
  */
@@ -112,7 +139,7 @@ export async function writeEntries(
 ): Promise<number> {
   const writer = new EntryWriter(format, stdout);
   for (const page of pages) {
-    for (const { id: _id, ...draft } of page) writer.add(draft);
+    for (const { id: _id, ...draft } of page) writer.add({ id: writer.nextId(), ...draft });
     await writer.drain();
   }
   await writer.finish();
@@ -124,7 +151,7 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const writer = new EntryWriter(opts.format, stdout);
-  const plane = new FlowPlane({ onEntry: (entry) => writer.add(entry) });
+  const plane = new FlowPlane({ onEntry: (draft) => writer.add(numbered(writer.nextId(), draft)) });
   const input = new CaptureSource(opts.source, opts.filter, opts.traces);
   const graph = buildEntriesGraph({ filter: input.graphFilter, plane });
   armTraces(graph, opts.traces);

@@ -76,16 +76,25 @@ export class FlowLookupNode implements GraphNode {
   ): void {
     const { data } = pkt;
     const v4 = ip instanceof Ipv4Layer;
-    const src = v4
-      ? data.subarray(ip.offset + 12, ip.offset + 16)
-      : data.subarray(ip.srcOffset, ip.srcOffset + 16);
-    const dst = v4
-      ? data.subarray(ip.offset + 16, ip.offset + 20)
-      : data.subarray(ip.dstOffset, ip.dstOffset + 16);
+    // The addresses are read where they are in the packet (no views made per packet).
+    const srcAt = v4 ? ip.offset + 12 : ip.srcOffset;
+    const dstAt = v4 ? ip.offset + 16 : ip.dstOffset;
     const isTcp = l4 instanceof TcpLayer;
     const proto = isTcp ? IPPROTO_TCP : l4 instanceof UdpLayer ? IPPROTO_UDP : IPPROTO_SCTP;
     const flags = isTcp ? l4.flags : -1;
-    const r = this.plane.table.lookup(v4 ? 4 : 6, src, l4.srcPort, dst, l4.dstPort, proto, pkt.tsUs, flags);
+    const { table } = this.plane;
+    const r = table.lookupAt(
+      v4 ? 4 : 6,
+      data,
+      srcAt,
+      l4.srcPort,
+      data,
+      dstAt,
+      l4.dstPort,
+      proto,
+      pkt.tsUs,
+      flags,
+    );
     const session = r.created || !r.flow.value ? this.plane.open(r.flow, transportOf(proto)) : r.flow.value;
     pkt.opaque = { session, dir: r.dir, l4, streamId: r.flow.id } satisfies FlowMark;
     out.enqueue(isTcp ? 0 : 1, pkt);

@@ -44,11 +44,13 @@ export class FlowSession implements StreamContext, ReassemblyHooks {
   }
 
   get client(): Endpoint {
-    return endpoint(this.flow.clientAddr, this.flow.clientPort);
+    const { addrs, addrAt } = this.flow;
+    return endpoint(addrs, addrAt, this.flow.addrLength, this.flow.clientPort);
   }
 
   get server(): Endpoint {
-    return endpoint(this.flow.serverAddr, this.flow.serverPort);
+    const { addrs, addrAt, addrLength } = this.flow;
+    return endpoint(addrs, addrAt + addrLength, addrLength, this.flow.serverPort);
   }
 
   get clientPort(): number {
@@ -202,7 +204,9 @@ export class FlowPlane {
   }
 }
 
-function endpoint(addr: Uint8Array, port: number): Endpoint {
-  const ip = addr.length === 4 ? `${addr[0]}.${addr[1]}.${addr[2]}.${addr[3]}` : formatIpv6(addr, 0);
+/** The address (`length` bytes at `at` in the flow's slab, read in place) and port. */
+function endpoint(addrs: Uint8Array, at: number, length: number, port: number): Endpoint {
+  const ip =
+    length === 4 ? `${addrs[at]}.${addrs[at + 1]}.${addrs[at + 2]}.${addrs[at + 3]}` : formatIpv6(addrs, at);
   return { ip, port };
 }

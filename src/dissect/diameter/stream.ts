@@ -2,6 +2,7 @@
 import type { EntryDraft } from '../entry.js';
 import type { Direction, StreamContext, StreamDissector } from '../types.js';
 import { StreamBuffer } from '../util/stream-buffer.js';
+import { uniqueFlags } from '../util/flags.js';
 import { WaitingExchanges, type ExchangeCost } from '../util/waiting-exchanges.js';
 import { COMMANDS } from './dictionary.js';
 import { HEADER_LEN, isRequest, parseBody, readHeader, summarize, type DiameterHeader } from './message.js';
@@ -156,7 +157,7 @@ export class DiameterStreamDissector implements StreamDissector {
       response: ans?.summary ?? null,
       requestSize: req?.size ?? 0,
       responseSize: ans?.size ?? 0,
-      flags: [...new Set([...(req?.flags ?? []), ...(ans?.flags ?? []), ...flags])],
+      flags: uniqueFlags(req?.flags ?? [], ans?.flags ?? [], flags),
     };
     this.ctx.emit(entry);
   }

@@ -1,6 +1,6 @@
 /** DNS dissector (RFC 1035) over UDP and TCP, including mDNS (5353) and LLMNR (5355). */
 import type { Detection, DissectorFactory, Direction, StreamContext, StreamDissector } from '../types.js';
-import { readName } from './names.js';
+import { checkName } from './names.js';
 import { DnsStreamDissector } from './stream.js';
 
 export { parseDnsMessage } from './message.js';
@@ -34,6 +34,6 @@ function plausibleHeader(b: Uint8Array, o: number): boolean {
   const qd = (b[o + 4] << 8) | b[o + 5];
   if (z !== 0 || opcode === 3 || opcode > 6 || qd > MAX_PLAUSIBLE_QUESTIONS) return false;
   if (qd === 0) return true;
-  const name = readName(b.subarray(o), HEADER_LEN);
+  const name = checkName(b.subarray(o), HEADER_LEN);
   return name.problem === null && name.next + 4 <= b.length - o;
 }

@@ -24,7 +24,8 @@ export interface DnsRecord {
   data: RData;
 }
 
-export interface DnsMessage {
+/** A type, not an interface, so that an entry takes the message itself as its request or response object. */
+export type DnsMessage = {
   id: number;
   isResponse: boolean;
   opcode: number;
@@ -41,7 +42,7 @@ export interface DnsMessage {
   additionals: DnsRecord[];
   /** Set when a section could not be read to its end (the rest of the message is skipped). */
   malformed?: string;
-}
+};
 
 const HEADER_LEN = 12;
 
@@ -106,15 +107,13 @@ class Cursor {
       const name = this.name();
       if (name === null) return;
       if (!this.need(4, 'dns.truncated_question')) return;
+      const type = u16(this.msg, this.pos);
       const cls = u16(this.msg, this.pos + 2);
-      const q: DnsQuestion = {
-        name,
-        type: u16(this.msg, this.pos),
-        typeName: '',
-        class: cls,
-        ...this.qu(cls),
-      };
-      q.typeName = typeName(q.type);
+      const q: DnsQuestion = { name, type, typeName: typeName(type), class: cls };
+      if (this.mdns) {
+        q.class = cls & 0x7fff;
+        q.unicastResponse = (cls & 0x8000) !== 0;
+      }
       out.push(q);
       this.pos += 4;
     }
@@ -142,10 +141,6 @@ class Cursor {
       out.push(rec);
       this.pos = end;
     }
-  }
-
-  private qu(cls: number): Partial<DnsQuestion> {
-    return this.mdns ? { class: cls & 0x7fff, unicastResponse: (cls & 0x8000) !== 0 } : {};
   }
 
   private name(): string | null {

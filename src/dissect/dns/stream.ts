@@ -3,6 +3,7 @@ import type { EntryDraft } from '../entry.js';
 import type { Direction, StreamContext, StreamDissector } from '../types.js';
 import { parseDnsMessage, type DnsMessage } from './message.js';
 import { StreamBuffer } from '../util/stream-buffer.js';
+import { uniqueFlags } from '../util/flags.js';
 import { WaitingExchanges, type ExchangeCost } from '../util/waiting-exchanges.js';
 
 /** mDNS sets the top bit of the class for its own meaning (RFC 6762). */
@@ -112,11 +113,12 @@ export class DnsStreamDissector implements StreamDissector {
       dst: fromClient === (q !== null) ? this.ctx.server : this.ctx.client,
       timestampUs: first.tsUs,
       elapsedUs: q && r ? r.tsUs - q.tsUs : null,
-      request: q ? { ...q.msg } : null,
-      response: r ? { ...r.msg } : null,
+      // The parsed messages themselves: each is in one entry only and no longer read here.
+      request: q ? q.msg : null,
+      response: r ? r.msg : null,
       requestSize: q?.size ?? 0,
       responseSize: r?.size ?? 0,
-      flags: [...new Set([...(q?.flags ?? []), ...(r?.flags ?? []), ...flags])],
+      flags: uniqueFlags(q?.flags ?? [], r?.flags ?? [], flags),
     };
     this.ctx.emit(entry);
   }
@@ -128,5 +130,6 @@ function sameExchange(a: DnsMessage, b: DnsMessage): boolean {
   const qa = a.questions[0];
   const qb = b.questions[0];
   if (!qa || !qb) return true;
-  return qa.type === qb.type && qa.name.toLowerCase() === qb.name.toLowerCase();
+  // Names compare case-insensitively; an answer usually repeats the question's name exactly.
+  return qa.type === qb.type && (qa.name === qb.name || qa.name.toLowerCase() === qb.name.toLowerCase());
 }

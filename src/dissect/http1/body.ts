@@ -2,7 +2,8 @@
 import type { BodyCollector } from '../util/body-collector.js';
 import { decodeContent, isKnownCoding } from './content-coding.js';
 
-export interface BodySummary {
+/** A type, not an interface, so that an entry takes the summary itself as its `body` object. */
+export type BodySummary = {
   /** Body bytes as transferred (after removing chunked framing, before content decoding). */
   size: number;
   /** Fewer than `size` bytes were kept (body size limit) or captured (gap). */
@@ -17,7 +18,7 @@ export interface BodySummary {
   base64?: string;
   /** Set when Content-Encoding could not be undone; the raw bytes are shown instead. */
   decodeError?: boolean;
-}
+};
 
 const TEXTUAL = ['json', 'xml', 'javascript', 'x-www-form-urlencoded', 'yaml', 'csv', 'html', 'graphql'];
 

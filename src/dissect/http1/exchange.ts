@@ -111,39 +111,47 @@ function body(m: MessageParts, bodyLimit: number): Record<string, unknown> | nul
   if (m.body.size === 0) return null;
   const type = lastValue(m.headers, 'content-type') ?? null;
   const coding = lastValue(m.headers, 'content-encoding') ?? null;
-  return { ...summarizeBody(m.body, type, coding, bodyLimit) };
+  return summarizeBody(m.body, type, coding, bodyLimit);
 }
 
-function headerFields(m: MessageParts): Record<string, unknown> {
-  const out: Record<string, unknown> = { headers: m.headers, headerMap: headerMap(m.headers) };
+/*
+ * The entry objects get their fields added in order rather than spread from parts: a spread
+ * copies through a generic builtin that looks each property up, and entries are made for
+ * every exchange.
+ */
+
+/** A message's header fields, in their place after its start line. */
+function addHeaderFields(out: Record<string, unknown>, m: MessageParts): void {
+  out.headers = m.headers;
+  out.headerMap = headerMap(m.headers);
   if (m.trailers) out.trailers = m.trailers;
-  return out;
 }
 
 export function requestObject(r: RequestParts, bodyLimit: number): Record<string, unknown> {
-  return {
+  const out: Record<string, unknown> = {
     method: r.method,
     path: r.target,
     url: url(r),
     httpVersion: `HTTP/${r.version}`,
-    ...headerFields(r),
-    queryString: queryString(r.target),
-    body: body(r, bodyLimit),
   };
+  addHeaderFields(out, r);
+  out.queryString = queryString(r.target);
+  out.body = body(r, bodyLimit);
+  return out;
 }
 
 function responseObject(x: Exchange, bodyLimit: number): Record<string, unknown> | null {
   const r = x.response;
-  const interim = x.interim.length > 0 ? { interim: x.interim } : {};
-  if (!r) return x.interim.length > 0 ? { status: null, ...interim } : null;
-  return {
+  if (!r) return x.interim.length > 0 ? { status: null, interim: x.interim } : null;
+  const out: Record<string, unknown> = {
     status: r.status,
     statusText: r.reason,
     httpVersion: `HTTP/${r.version}`,
-    ...headerFields(r),
-    body: body(r, bodyLimit),
-    ...interim,
   };
+  addHeaderFields(out, r);
+  out.body = body(r, bodyLimit);
+  if (x.interim.length > 0) out.interim = x.interim;
+  return out;
 }
 
 export function entryOf(

@@ -29,14 +29,15 @@ function unescape(s: string): string {
   }
 }
 
-function body(side: StreamSide, max: number): Record<string, unknown> {
+/** Adds the side's `body`, when it sent one, to its entry object (added, not spread in: a spread copies through a generic builtin, per entry). */
+function addBody(out: Record<string, unknown>, side: StreamSide, max: number): void {
   const view = describeBody(
     side.body,
     headerValue(side.headers, 'content-type') ?? '',
     headerValue(side.headers, 'content-encoding') ?? '',
     max,
   );
-  return view === undefined ? {} : { body: view };
+  if (view !== undefined) out.body = view;
 }
 
 function httpRequest(stream: H2Stream, max: number): Record<string, unknown> {
@@ -54,8 +55,8 @@ function httpRequest(stream: H2Stream, max: number): Record<string, unknown> {
     h2Stream: stream.id,
     headers,
     queryString: queryString(path),
-    ...body(stream.request, max),
   };
+  addBody(request, stream.request, max);
   if (stream.request.trailers !== null) request.trailers = stream.request.trailers;
   if (stream.pushed) request.pushed = true;
   return request;
@@ -68,8 +69,8 @@ function httpResponse(stream: H2Stream, max: number): Record<string, unknown> {
     status: status === undefined ? null : Number(status),
     httpVersion: 'HTTP/2',
     headers: side.headers ?? [],
-    ...body(side, max),
   };
+  addBody(response, side, max);
   if (side.trailers !== null) response.trailers = side.trailers;
   if (side.informational.length > 0) response.informational = side.informational.map(Number);
   return response;
