@@ -17,6 +17,15 @@ function hashEndpoint(bytes: Uint8Array, at: number, length: number, port: numbe
   return h;
 }
 
+/** A packet's two addresses, `length` bytes each, where they are (not copied). */
+export interface AddressKey {
+  src: Uint8Array;
+  srcAt: number;
+  dst: Uint8Array;
+  dstAt: number;
+  length: number;
+}
+
 /** Same value for (src, dst) and (dst, src): the sum of the endpoint hashes is symmetric. */
 export function flowHash(
   srcAddr: Uint8Array,
@@ -25,21 +34,16 @@ export function flowHash(
   dstPort: number,
   proto: number,
 ): number {
-  return flowHashAt(srcAddr, 0, srcPort, dstAddr, 0, dstPort, srcAddr.length, proto);
+  const key = { src: srcAddr, srcAt: 0, dst: dstAddr, dstAt: 0, length: srcAddr.length };
+  return flowHashAt(key, srcPort, dstPort, proto);
 }
 
-/** flowHash of addresses `length` bytes long at `srcAt` and `dstAt` (typically both in one packet: no views needed). */
-export function flowHashAt(
-  src: Uint8Array,
-  srcAt: number,
-  srcPort: number,
-  dst: Uint8Array,
-  dstAt: number,
-  dstPort: number,
-  length: number,
-  proto: number,
-): number {
-  const sum = (hashEndpoint(src, srcAt, length, srcPort) + hashEndpoint(dst, dstAt, length, dstPort)) | 0;
+/** flowHash of addresses given where they are (typically both in one packet: no views needed). */
+export function flowHashAt(key: AddressKey, srcPort: number, dstPort: number, proto: number): number {
+  const sum =
+    (hashEndpoint(key.src, key.srcAt, key.length, srcPort) +
+      hashEndpoint(key.dst, key.dstAt, key.length, dstPort)) |
+    0;
   // A final avalanche step so that the proto and the sum spread over all bits.
   let h = Math.imul(sum ^ proto, 0x9e3779b1);
   h ^= h >>> 15;

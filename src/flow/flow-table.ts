@@ -1,7 +1,7 @@
 import { Flow, IPPROTO_TCP, type FlowEndReason, type FlowState } from './flow.js';
 import { FlowList } from './flow-list.js';
 import { PacketClock } from './packet-clock.js';
-import { flowHashAt, guessServerSide, sameAddrAt } from './flow-key.js';
+import { flowHashAt, guessServerSide, sameAddrAt, type AddressKey } from './flow-key.js';
 import { AddressSlab } from './address-slab.js';
 
 export { Flow, IPPROTO_TCP, IPPROTO_UDP, type FlowEndReason, type FlowState } from './flow.js';
@@ -71,15 +71,6 @@ export interface FlowTableStats {
 }
 
 const NO_BYTES = new Uint8Array(0);
-
-/** A packet's two addresses, `length` bytes each, where they are (not copied). */
-interface AddressKey {
-  src: Uint8Array;
-  srcAt: number;
-  dst: Uint8Array;
-  dstAt: number;
-  length: number;
-}
 
 /** The answer of lookup(); one object reused by the table, valid until the next lookup. */
 export interface FlowLookup<T> {
@@ -190,7 +181,7 @@ export class FlowTable<T> {
     key.dst = dst;
     key.dstAt = dstAt;
     key.length = ipVersion === 4 ? 4 : 16;
-    const hash = flowHashAt(src, srcAt, srcPort, dst, dstAt, dstPort, key.length, proto);
+    const hash = flowHashAt(key, srcPort, dstPort, proto);
     const r = this.result;
     if (this.find(this.buckets.get(hash), key, srcPort, dstPort, proto)) {
       if (!(r.flow.state === 'closed' && isConnectionOpening(tcpFlags))) {
