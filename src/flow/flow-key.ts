@@ -34,18 +34,25 @@ export function flowHash(
   dstPort: number,
   proto: number,
 ): number {
-  const key = { src: srcAddr, srcAt: 0, dst: dstAddr, dstAt: 0, length: srcAddr.length };
-  return flowHashAt(key, srcPort, dstPort, proto);
+  const length = srcAddr.length;
+  return mixFlow(
+    hashEndpoint(srcAddr, 0, length, srcPort) + hashEndpoint(dstAddr, 0, length, dstPort),
+    proto,
+  );
 }
 
 /** flowHash of addresses given where they are (typically both in one packet: no views needed). */
 export function flowHashAt(key: AddressKey, srcPort: number, dstPort: number, proto: number): number {
-  const sum =
-    (hashEndpoint(key.src, key.srcAt, key.length, srcPort) +
-      hashEndpoint(key.dst, key.dstAt, key.length, dstPort)) |
-    0;
-  // A final avalanche step so that the proto and the sum spread over all bits.
-  let h = Math.imul(sum ^ proto, 0x9e3779b1);
+  const { src, srcAt, dst, dstAt, length } = key;
+  return mixFlow(
+    hashEndpoint(src, srcAt, length, srcPort) + hashEndpoint(dst, dstAt, length, dstPort),
+    proto,
+  );
+}
+
+/** A final avalanche step so that the proto and the endpoints' sum spread over all bits. */
+function mixFlow(endpointSum: number, proto: number): number {
+  let h = Math.imul((endpointSum | 0) ^ proto, 0x9e3779b1);
   h ^= h >>> 15;
   return h | 0;
 }
