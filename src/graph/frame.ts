@@ -8,6 +8,14 @@ export class Frame {
   packets: (GraphPacket | undefined)[] = [];
   count = 0;
 
+  /** A frame holding all of `packets`: it takes the array over, so the caller must not use it again. */
+  static of(packets: GraphPacket[]): Frame {
+    const frame = new Frame();
+    frame.packets = packets;
+    frame.count = packets.length;
+    return frame;
+  }
+
   push(pkt: GraphPacket): void {
     this.packets[this.count++] = pkt;
   }

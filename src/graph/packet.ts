@@ -40,6 +40,9 @@ export class GraphPacket implements FramedRecord {
   private readonly record: PacketRecord;
 
   constructor(seq: number, record: PacketRecord) {
+    // The record's fields are read before this packet's are written: each read after a
+    // write checked the record's map again.
+    const { origLen, tsSec, tsNsec, linkType, interfaceId, comments } = record;
     this.seq = seq;
     this.record = record;
     if (record instanceof WindowRecord) {
@@ -54,12 +57,12 @@ export class GraphPacket implements FramedRecord {
       this.caplen = data.length;
       this.rawHeader = 0;
     }
-    this.origLen = record.origLen;
-    this.tsSec = record.tsSec;
-    this.tsNsec = record.tsNsec;
-    this.linkType = record.linkType;
-    this.interfaceId = record.interfaceId;
-    this.comments = record.comments;
+    this.origLen = origLen;
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    this.linkType = linkType;
+    this.interfaceId = interfaceId;
+    this.comments = comments;
     this.layers = [];
     this.derived = false;
     this.trace = null;
