@@ -1,4 +1,4 @@
-import { formatIpv6 } from '../decode/format.js';
+import { formatIpv4At, formatIpv6 } from '../decode/format.js';
 import type { EntryDraft, Endpoint } from '../dissect/entry.js';
 import { DISSECTORS } from '../dissect/registry.js';
 import { ProtocolSelector } from '../dissect/selector.js';
@@ -206,7 +206,5 @@ export class FlowPlane {
 
 /** The address (`length` bytes at `at` in the flow's slab, read in place) and port. */
 function endpoint(addrs: Uint8Array, at: number, length: number, port: number): Endpoint {
-  const ip =
-    length === 4 ? `${addrs[at]}.${addrs[at + 1]}.${addrs[at + 2]}.${addrs[at + 3]}` : formatIpv6(addrs, at);
-  return { ip, port };
+  return { ip: length === 4 ? formatIpv4At(addrs, at) : formatIpv6(addrs, at), port };
 }

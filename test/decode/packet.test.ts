@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createDefaultRegistry, decodePacket, linkTypeName, MAX_LAYERS } from '../../src/decode/index.js';
-import { formatIpv6 } from '../../src/decode/format.js';
+import { formatIpv4, formatIpv4At, formatIpv6 } from '../../src/decode/format.js';
 import { formatPacketLine, summarizePacket } from '../../src/decode/summary.js';
 import { readCaptureBuffer } from '../../src/pcap/index.js';
 import { corpusPcap } from '../helpers/corpus.js';
@@ -52,6 +52,22 @@ describe('formatIpv6 follows RFC 5952 (section 4 examples)', () => {
     ['fe800000000000008c3606fffe44acaf', 'fe80::8c36:6ff:fe44:acaf'],
   ];
   for (const [hex, text] of cases) test(text, () => assert.equal(formatIpv6(hexBytes(hex), 0), text));
+});
+
+describe('formatIpv4', () => {
+  test('dotted quads come back exact whatever was formatted between (recent ones are cached)', () => {
+    // Far more addresses than a cache could hold, in two orders, by number and from bytes.
+    const octets = (i: number): number[] => [(i * 37) & 0xff, i >> 8, i & 0xff, 255 - (i & 0xff)];
+    const indexes = Array.from({ length: 20_000 }, (_, i) => i);
+    for (const i of [...indexes, ...indexes.reverse()]) {
+      const [a, b, c, d] = octets(i);
+      const text = `${a}.${b}.${c}.${d}`;
+      assert.equal(formatIpv4(((a << 24) | (b << 16) | (c << 8) | d) >>> 0), text);
+      assert.equal(formatIpv4At(new Uint8Array([9, a, b, c, d]), 1), text);
+    }
+    assert.equal(formatIpv4(0), '0.0.0.0');
+    assert.equal(formatIpv4(0xffffffff), '255.255.255.255');
+  });
 });
 
 describe('summary', () => {

@@ -1,5 +1,6 @@
 /** AVP decoding (RFC 6733 §4): header, vendor id, padding, typed values, grouped recursion. */
-import { hex, ipv4, ipv6, u32 } from '../util/bytes.js';
+import { formatIpv4At } from '../../decode/format.js';
+import { hex, ipv6, u32 } from '../util/bytes.js';
 import { lookupAvp, type AvpType } from './dictionary.js';
 
 export interface Avp {
@@ -144,7 +145,7 @@ function int64(b: Uint8Array, s: number, signed: boolean): number | string {
 /** Address: 2-byte IANA family (1 IPv4, 2 IPv6) then the address; other families as hex. */
 function address(b: Uint8Array, s: number, e: number): string {
   const family = e - s >= 2 ? (b[s] << 8) | b[s + 1] : -1;
-  if (family === 1 && e - s === 6) return ipv4(b, s + 2);
+  if (family === 1 && e - s === 6) return formatIpv4At(b, s + 2);
   if (family === 2 && e - s === 18) return ipv6(b, s + 2);
   return hex(b, s, e);
 }

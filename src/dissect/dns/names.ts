@@ -19,12 +19,29 @@ export interface NameResult {
 export const ROOT_NAME = '<Root>';
 
 /**
- * The characters of the name being read, as codes: the name becomes a string once, at its
- * end. Adding to a string a character or a label at a time made a new string (or a rope that
- * the output then flattens) per character, which was most of the cost of reading a message.
- * Shared: a name is read whole before the next one starts.
+ * The labels of the name being read, pointers followed, as length octet then label octets:
+ * the name without its compression, which is what the cache below compares. Shared: a name
+ * is read whole before the next one starts.
  */
-const codes: number[] = [];
+const wire = new Uint8Array(MAX_NAME_OCTETS);
+/** The presentation text of a name being spelled: at most 4 characters an octet (`\DDD`). */
+const text = Buffer.allocUnsafe(MAX_NAME_OCTETS * 4);
+
+/**
+ * Names seen lately, by a hash of their labels: a direct-mapped cache, so bounded (a slot
+ * holds the last name that hashed to it) and without eviction bookkeeping. DNS traffic asks
+ * for the same few names over and over, and spelling a name costs a pass that escapes every
+ * octet and a string; comparing its labels with the ones cached costs a compare.
+ */
+const CACHE_SLOTS = 4096;
+const cachedWires: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS).fill(
+  undefined,
+);
+const cachedNames: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
+/** FNV-1a, 32 bits; the offset basis as a signed 32-bit number, so that the hash stays a small integer. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
 
 /**
  * Reads the name at `offset` of `msg` (the whole DNS message, so pointers resolve).
@@ -45,45 +62,84 @@ function walkName(msg: Uint8Array, offset: number, spell: boolean): NameResult {
   let next = -1;
   let hops = 0;
   let octets = 0;
-  codes.length = 0;
+  let hash = FNV_OFFSET;
+  // Module constants are loaded (and checked) again on every use in a loop: once, here.
+  const labels = wire;
   while (true) {
-    if (pos >= msg.length) return broken(next, hops, 'dns.truncated_name');
+    if (pos >= msg.length) return broken(next, hops, 'dns.truncated_name', spell ? octets : 0);
     const len = msg[pos];
     if (len === 0) {
-      const name = !spell ? '' : codes.length === 0 ? ROOT_NAME : String.fromCharCode(...codes);
+      const name = !spell ? '' : octets === 0 ? ROOT_NAME : cachedName(octets, hash);
       return { name, next: next < 0 ? pos + 1 : next, problem: null, hops };
     }
     if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= msg.length) return broken(next, hops, 'dns.truncated_name');
+      if (pos + 1 >= msg.length) return broken(next, hops, 'dns.truncated_name', spell ? octets : 0);
       const target = ((len & 0x3f) << 8) | msg[pos + 1];
       if (next < 0) next = pos + 2;
-      if (target >= pos || ++hops > MAX_POINTER_HOPS) return broken(next, hops, 'dns.compression_loop');
+      if (target >= pos || ++hops > MAX_POINTER_HOPS) {
+        return broken(next, hops, 'dns.compression_loop', spell ? octets : 0);
+      }
       pos = target;
       continue;
     }
-    if ((len & 0xc0) !== 0) return broken(next, hops, 'dns.bad_label_type');
-    if (pos + 1 + len > msg.length) return broken(next, hops, 'dns.truncated_name');
-    octets += len + 1;
-    if (octets > MAX_NAME_OCTETS) return broken(next, hops, 'dns.name_too_long');
+    if ((len & 0xc0) !== 0) return broken(next, hops, 'dns.bad_label_type', spell ? octets : 0);
+    if (pos + 1 + len > msg.length) return broken(next, hops, 'dns.truncated_name', spell ? octets : 0);
+    if (octets + len + 1 > MAX_NAME_OCTETS)
+      return broken(next, hops, 'dns.name_too_long', spell ? octets : 0);
     if (spell) {
-      if (codes.length > 0) codes.push(0x2e);
-      labelCodes(msg, pos + 1, pos + 1 + len);
-    }
+      for (let i = pos; i <= pos + len; i++) {
+        const b = msg[i];
+        labels[octets++] = b;
+        hash = Math.imul(hash ^ b, FNV_PRIME);
+      }
+    } else octets += len + 1;
     pos += 1 + len;
   }
 }
 
 /** When no pointer was met, the name's end is unknown (`next` -1) and parsing of the section stops. The labels read so far are the name. */
-function broken(next: number, hops: number, problem: string): NameResult {
-  return { name: String.fromCharCode(...codes), next, problem, hops };
+function broken(next: number, hops: number, problem: string, octets: number): NameResult {
+  return { name: spellLabels(octets), next, problem, hops };
 }
 
-/** Printable ASCII as is; dots inside a label, backslashes and other bytes escaped as in zone files. */
-function labelCodes(msg: Uint8Array, start: number, end: number): void {
-  for (let i = start; i < end; i++) {
-    const b = msg[i];
-    if (b === 0x2e || b === 0x5c) codes.push(0x5c, b);
-    else if (b > 0x20 && b < 0x7f) codes.push(b);
-    else codes.push(0x5c, 0x30 + Math.floor(b / 100), 0x30 + (Math.floor(b / 10) % 10), 0x30 + (b % 10));
+/** The name whose labels are `wire[0, octets)`, from the cache when it holds them. */
+function cachedName(octets: number, hash: number): string {
+  const slot = hash & (CACHE_SLOTS - 1);
+  const known = cachedWires[slot];
+  if (known !== undefined && known.length === octets && sameLabels(known, octets)) return cachedNames[slot];
+  const name = spellLabels(octets);
+  cachedWires[slot] = wire.slice(0, octets);
+  cachedNames[slot] = name;
+  return name;
+}
+
+function sameLabels(known: Uint8Array, octets: number): boolean {
+  const labels = wire;
+  for (let i = 0; i < octets; i++) if (known[i] !== labels[i]) return false;
+  return true;
+}
+
+/** Labels joined by dots; printable ASCII as is, dots inside a label, backslashes and other bytes escaped as in zone files. */
+function spellLabels(octets: number): string {
+  let n = 0;
+  let pos = 0;
+  while (pos < octets) {
+    if (pos > 0) text[n++] = 0x2e;
+    const end = pos + 1 + wire[pos];
+    for (let i = pos + 1; i < end; i++) {
+      const b = wire[i];
+      if (b === 0x2e || b === 0x5c) {
+        text[n++] = 0x5c;
+        text[n++] = b;
+      } else if (b > 0x20 && b < 0x7f) text[n++] = b;
+      else {
+        text[n++] = 0x5c;
+        text[n++] = 0x30 + Math.floor(b / 100);
+        text[n++] = 0x30 + (Math.floor(b / 10) % 10);
+        text[n++] = 0x30 + (b % 10);
+      }
+    }
+    pos = end;
   }
+  return text.toString('latin1', 0, n);
 }

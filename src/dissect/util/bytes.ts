@@ -18,10 +18,6 @@ export function hex(b: Uint8Array, start: number, end: number): string {
   return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('hex');
 }
 
-export function ipv4(b: Uint8Array, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-}
-
 /** RFC 5952 text: lowercase hex, the longest run (>= 2) of zero groups shortened to `::`. */
 export function ipv6(b: Uint8Array, o: number): string {
   const groups: number[] = [];

@@ -1,7 +1,7 @@
 /** Hand-built DNS messages (RFC 1035 §4.1 layout, bytes written out below) and the zlip capture. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnsDissector } from '../../../src/dissect/dns/index.js';
+import { dnsDissector, parseDnsMessage } from '../../../src/dissect/dns/index.js';
 import type { DnsMessage } from '../../../src/dissect/dns/index.js';
 import type { EntryDraft } from '../../../src/dissect/entry.js';
 import { readFileSync } from 'node:fs';
@@ -167,5 +167,34 @@ describe('dns messages', () => {
     const looped = hex('0002 0100 0001 0000 0000 0000  01 61 c010  c00c 0001 0001');
     const { anomalies } = run([{ dir: 0, bytes: looped, tsUs: 1 }], { transport: 'udp' });
     assert.deepEqual(anomalies, ['dns.compression_loop']);
+  });
+
+  test('names read again come back exact whatever was read between (recent names are cached)', () => {
+    // Many more names than a cache could hold, names differing only in case, and labels
+    // with bytes shown escaped (a dot inside a label as \., byte 1 as \001).
+    const labels = (i: number): number[][] => [
+      [...Buffer.from(`h${i}`)],
+      i % 3 === 0 ? [...Buffer.from('EXAMPLE')] : [...Buffer.from('example')],
+      i % 7 === 0 ? [0x61, 0x2e, 0x01] : [...Buffer.from('test')],
+    ];
+    const spelled = (i: number): string =>
+      `h${i}.${i % 3 === 0 ? 'EXAMPLE' : 'example'}.${i % 7 === 0 ? 'a\\.\\001' : 'test'}`;
+    const query = (i: number): Buffer =>
+      Buffer.concat([
+        hex('0001 0100 0001 0000 0000 0000'),
+        Buffer.from(labels(i).flatMap((l) => [l.length, ...l])),
+        hex('00 0001 0001'),
+      ]);
+    const count = 20_000;
+    const order = [
+      ...Array.from({ length: count }, (_, i) => i),
+      ...Array.from({ length: count }, (_, i) => count - 1 - i),
+    ];
+    for (const i of order) {
+      assert.equal(
+        parseDnsMessage(query(i), false, { anomaly: () => undefined })?.questions[0].name,
+        spelled(i),
+      );
+    }
   });
 });
