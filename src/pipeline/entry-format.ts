@@ -1,4 +1,5 @@
 import type { Entry } from '../dissect/entry.js';
+import { formatTimeUs } from '../util/iso-time.js';
 
 /**
  * How entries are shown: one line each for the table (protocol-specific summary), and
@@ -49,10 +50,6 @@ export function entryOutcome(entry: Entry): string {
   }
 }
 
-function isoTime(us: number): string {
-  return new Date(Math.floor(us / 1000)).toISOString().replace('Z', `${String(us % 1000).padStart(3, '0')}Z`);
-}
-
 function endpointText(e: Entry['src']): string {
   const host = e.name
     ? `${e.name}${e.namespace ? `.${e.namespace}` : ''}`
@@ -70,7 +67,7 @@ export function entryTableRow(entry: Entry): string {
   const elapsed = entry.elapsedUs === null ? '-' : `${(entry.elapsedUs / 1000).toFixed(3)}ms`;
   const flags = entry.flags.length > 0 ? ` [${entry.flags.join(',')}]` : '';
   return [
-    isoTime(entry.timestampUs),
+    formatTimeUs(entry.timestampUs),
     entry.protocol,
     endpointText(entry.src),
     endpointText(entry.dst),

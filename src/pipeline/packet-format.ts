@@ -1,6 +1,6 @@
 import { formatPacketLine } from '../decode/summary.js';
 import { layersToJson } from '../decode/describe.js';
-import { formatCaptureTime } from '../graph/nodes/input-node.js';
+import { formatCaptureTime } from '../util/iso-time.js';
 import type { GraphPacket } from '../graph/packet.js';
 
 export type ReadOutputFormat = 'text' | 'json';

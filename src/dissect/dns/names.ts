@@ -28,7 +28,7 @@ const wire = new Uint8Array(MAX_NAME_OCTETS);
 const text = Buffer.allocUnsafe(MAX_NAME_OCTETS * 4);
 
 /**
- * Names seen lately, by a hash of their labels: a direct-mapped cache, so bounded (a slot
+ * Names seen lately, by a hash of their labels (FNV-1a's step from zero): a direct-mapped cache, so bounded (a slot
  * holds the last name that hashed to it) and without eviction bookkeeping. DNS traffic asks
  * for the same few names over and over, and spelling a name costs a pass that escapes every
  * octet and a string; comparing its labels with the ones cached costs a compare.
@@ -38,10 +38,6 @@ const cachedWires: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined
   undefined,
 );
 const cachedNames: string[] = new Array<string>(CACHE_SLOTS).fill('');
-
-/** FNV-1a, 32 bits; the offset basis as a signed 32-bit number, so that the hash stays a small integer. */
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
 
 /**
  * Reads the name at `offset` of `msg` (the whole DNS message, so pointers resolve).
@@ -62,7 +58,7 @@ function walkName(msg: Uint8Array, offset: number, spell: boolean): NameResult {
   let next = -1;
   let hops = 0;
   let octets = 0;
-  let hash = FNV_OFFSET;
+  let hash = 0;
   // Module constants are loaded (and checked) again on every use in a loop: once, here.
   const labels = wire;
   while (true) {
@@ -90,7 +86,9 @@ function walkName(msg: Uint8Array, offset: number, spell: boolean): NameResult {
       for (let i = pos; i <= pos + len; i++) {
         const b = msg[i];
         labels[octets++] = b;
-        hash = Math.imul(hash ^ b, FNV_PRIME);
+        // FNV-1a's step. The prime is written here, not as a module constant, which the
+        // compiled loop loaded, checked and converted on every octet.
+        hash = Math.imul(hash ^ b, 0x01000193);
       }
     } else octets += len + 1;
     pos += 1 + len;
