@@ -1,4 +1,5 @@
 /** Describing a collected message body for an entry. */
+import { isUtf8 } from 'node:buffer';
 import type { BodyCollector } from '../util/body-collector.js';
 import { decodeContent, isKnownCoding } from './content-coding.js';
 
@@ -28,17 +29,9 @@ function isTextualType(contentType: string | null): boolean | null {
   return t.startsWith('text/') || TEXTUAL.some((k) => t.includes(k));
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Without a Content-Type, show text when the bytes are valid UTF-8 with no NUL. */
+/** Without a Content-Type, show text when the bytes are valid UTF-8 with no NUL (checked without decoding them). */
 function looksLikeText(bytes: Buffer): boolean {
-  if (bytes.includes(0)) return false;
-  try {
-    strictUtf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return !bytes.includes(0) && isUtf8(bytes);
 }
 
 export function summarizeBody(
