@@ -1,4 +1,4 @@
-import { registryCode, type Layer, type NextLayer, type RegistryName } from './layer.js';
+import type { Layer, NextLayer, Registry } from './layer.js';
 
 /**
  * Common fields of every layer class, always initialised in the same order so that each
@@ -40,7 +40,13 @@ export abstract class BaseLayer implements Layer {
 }
 
 /** A next-layer pointer; always carries `altKey` (maybe undefined) so every instance has one shape. */
-export function nextLayer(registry: RegistryName, key: number, altKey?: number): NextLayer {
-  const altCode = altKey === undefined ? -1 : registryCode(registry, altKey);
-  return { registry, key, altKey, code: registryCode(registry, key), altCode };
+export function nextLayer(registry: Registry, key: number, altKey?: number): NextLayer {
+  const base = registry.base;
+  return {
+    registry: registry.name,
+    key,
+    altKey,
+    code: base + key,
+    altCode: altKey === undefined ? -1 : base + altKey,
+  };
 }

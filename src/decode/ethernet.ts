@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16 } from './bytes.js';
 import { formatMac, hex } from './format.js';
 import { etherTypeName } from './names.js';
@@ -37,7 +38,7 @@ export function decodeEthernet(data: Uint8Array, offset: number, end: number): E
     return layer;
   }
   layer.span(HEADER, end);
-  layer.next = nextLayer('ethertype', type);
+  layer.next = nextLayer(REGISTRIES.ethertype, type);
   return layer;
 }
 

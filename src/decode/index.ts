@@ -1,5 +1,5 @@
 import { CodeTable } from './code-table.js';
-import { MAX_REGISTRY_KEY, type Layer, type NextLayer } from './layer.js';
+import { REGISTRIES, MAX_REGISTRY_KEY, type Layer, type NextLayer } from './layer.js';
 import { DecoderRegistry } from './registry.js';
 import { BaseLayer, nextLayer } from './base.js';
 import { decodeArp } from './arp.js';
@@ -104,10 +104,10 @@ const linkTypeNexts = new CodeTable<NextLayer>();
 /** The next-layer pointer of a frame's link type, one shared object per link type. */
 export function linkTypeNext(linkType: number): NextLayer {
   // A pcap link type's upper bits (FCS length) would make another registry's code.
-  if (linkType < 0 || linkType > MAX_REGISTRY_KEY) return nextLayer('linktype', linkType);
+  if (linkType < 0 || linkType > MAX_REGISTRY_KEY) return nextLayer(REGISTRIES.linktype, linkType);
   let next = linkTypeNexts.get(linkType);
   if (next === undefined) {
-    next = nextLayer('linktype', linkType);
+    next = nextLayer(REGISTRIES.linktype, linkType);
     linkTypeNexts.set(linkType, next);
   }
   return next;

@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u32 } from './bytes.js';
 import { hex } from './format.js';
 import { ipProtoName } from './names.js';
@@ -39,7 +40,7 @@ export function decodeAh(data: Uint8Array, offset: number, end: number): AhLayer
   }
   if (available < headerLength) return layer.cut(available, end);
   layer.span(headerLength, end);
-  layer.next = nextLayer('ipproto', layer.nextHeader);
+  layer.next = nextLayer(REGISTRIES.ipproto, layer.nextHeader);
   return layer;
 }
 

@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16, u32 } from './bytes.js';
 import { formatIpv4, hex } from './format.js';
 import { ipProtoName } from './names.js';
@@ -112,7 +113,7 @@ export function decodeIpv4(data: Uint8Array, offset: number, end: number): Ipv4L
   layer.truncated = datagramEnd > end;
   if (layer.totalLength === 0) layer.anomaly = 'ipv4.zero_total_length';
   else if (!layer.checksumValid) layer.anomaly = 'ipv4.bad_checksum';
-  if (layer.fragmentOffset === 0) layer.next = nextLayer('ipproto', layer.protocol);
+  if (layer.fragmentOffset === 0) layer.next = nextLayer(REGISTRIES.ipproto, layer.protocol);
   return layer;
 }
 

@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16, u32 } from './bytes.js';
 import { formatIpv6, hex } from './format.js';
 import { ipProtoName } from './names.js';
@@ -49,7 +50,7 @@ export function decodeIpv6(data: Uint8Array, offset: number, end: number): Ipv6L
   const packetEnd = jumbo ? end : offset + HEADER + layer.payloadLength;
   layer.span(HEADER, packetEnd < end ? packetEnd : end);
   layer.truncated = packetEnd > end;
-  if (layer.nextHeader !== NO_NEXT_HEADER) layer.next = nextLayer('ipproto', layer.nextHeader);
+  if (layer.nextHeader !== NO_NEXT_HEADER) layer.next = nextLayer(REGISTRIES.ipproto, layer.nextHeader);
   return layer;
 }
 

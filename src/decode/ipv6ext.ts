@@ -1,4 +1,4 @@
-import type { LayerDecoder } from './layer.js';
+import { REGISTRIES, type LayerDecoder } from './layer.js';
 import { BaseLayer, nextLayer } from './base.js';
 import { u16, u32 } from './bytes.js';
 import { hex } from './format.js';
@@ -43,7 +43,7 @@ function decodeExt(data: Uint8Array, offset: number, end: number, kind: Ipv6ExtL
     layer.segmentsLeft = data[offset + 3];
   }
   layer.span(headerLength, end);
-  if (layer.nextHeader !== NO_NEXT_HEADER) layer.next = nextLayer('ipproto', layer.nextHeader);
+  if (layer.nextHeader !== NO_NEXT_HEADER) layer.next = nextLayer(REGISTRIES.ipproto, layer.nextHeader);
   return layer;
 }
 
@@ -65,7 +65,7 @@ export function decodeIpv6Fragment(data: Uint8Array, offset: number, end: number
   layer.identification = u32(data, offset + 4);
   layer.span(MIN_EXT, end);
   if (layer.fragmentOffset === 0 && layer.nextHeader !== NO_NEXT_HEADER) {
-    layer.next = nextLayer('ipproto', layer.nextHeader);
+    layer.next = nextLayer(REGISTRIES.ipproto, layer.nextHeader);
   }
   return layer;
 }

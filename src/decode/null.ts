@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16, u32, u32le } from './bytes.js';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './names.js';
 
@@ -40,7 +41,7 @@ function finish(layer: NullLayer, data: Uint8Array, end: number): NullLayer {
   layer.span(HEADER, end);
   let etherType = familyToEtherType(layer.family);
   if (etherType < 0) etherType = embeddedEtherType(data, layer.offset);
-  if (etherType >= 0) layer.next = nextLayer('ethertype', etherType);
+  if (etherType >= 0) layer.next = nextLayer(REGISTRIES.ethertype, etherType);
   else layer.anomaly = `${layer.kind}.unknown_family`;
   return layer;
 }

@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './names.js';
 
 /**
@@ -17,8 +18,8 @@ export function decodeRaw(data: Uint8Array, offset: number, end: number): RawLay
   if (end - offset < 1) return layer.cut(0, end);
   layer.version = data[offset] >>> 4;
   layer.span(0, end);
-  if (layer.version === 4) layer.next = nextLayer('ethertype', ETHERTYPE_IPV4);
-  else if (layer.version === 6) layer.next = nextLayer('ethertype', ETHERTYPE_IPV6);
+  if (layer.version === 4) layer.next = nextLayer(REGISTRIES.ethertype, ETHERTYPE_IPV4);
+  else if (layer.version === 6) layer.next = nextLayer(REGISTRIES.ethertype, ETHERTYPE_IPV6);
   else layer.anomaly = 'raw.bad_version';
   return layer;
 }

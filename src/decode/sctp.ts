@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16, u32 } from './bytes.js';
 import { hex } from './format.js';
 
@@ -88,7 +89,7 @@ function readDataChunk(layer: SctpLayer, data: Uint8Array, end: number): void {
   layer.payloadOffset = at + DATA_HEADER;
   layer.payloadEnd = chunkEnd < end ? chunkEnd : end;
   if (layer.payloadEnd > layer.payloadOffset)
-    layer.next = nextLayer('sctpport', layer.dstPort, layer.srcPort);
+    layer.next = nextLayer(REGISTRIES.sctpport, layer.dstPort, layer.srcPort);
 }
 
 /** Every chunk header of the packet, in order (bounded like the decode walk). */

@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16, u32 } from './bytes.js';
 import { formatHexBytes, hex } from './format.js';
 import { etherTypeName } from './names.js';
@@ -30,7 +31,7 @@ const MIN_ETHERTYPE = 0x0600;
 
 function setNext(layer: SllLayer): void {
   if (layer.arphrdType !== ARPHRD_NETLINK && layer.protocol >= MIN_ETHERTYPE) {
-    layer.next = nextLayer('ethertype', layer.protocol);
+    layer.next = nextLayer(REGISTRIES.ethertype, layer.protocol);
   }
 }
 

@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16, u32 } from './bytes.js';
 import { formatHexBytes, hex } from './format.js';
 
@@ -75,7 +76,8 @@ export function decodeTcp(data: Uint8Array, offset: number, end: number): TcpLay
   layer.optionsLength = headerLength - MIN_HEADER;
   if (layer.optionsLength > 0) parseOptions(layer, data);
   layer.span(headerLength, end);
-  if (layer.payloadEnd > layer.payloadOffset) layer.next = nextLayer('tcpport', layer.dstPort, layer.srcPort);
+  if (layer.payloadEnd > layer.payloadOffset)
+    layer.next = nextLayer(REGISTRIES.tcpport, layer.dstPort, layer.srcPort);
   return layer;
 }
 

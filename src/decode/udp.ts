@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u16 } from './bytes.js';
 import { hex } from './format.js';
 
@@ -34,7 +35,8 @@ export function decodeUdp(data: Uint8Array, offset: number, end: number): UdpLay
     layer.span(HEADER, datagramEnd < end ? datagramEnd : end);
     layer.truncated = datagramEnd > end;
   }
-  if (layer.payloadEnd > layer.payloadOffset) layer.next = nextLayer('udpport', layer.dstPort, layer.srcPort);
+  if (layer.payloadEnd > layer.payloadOffset)
+    layer.next = nextLayer(REGISTRIES.udpport, layer.dstPort, layer.srcPort);
   return layer;
 }
 

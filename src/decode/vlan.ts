@@ -1,4 +1,4 @@
-import type { LayerDecoder } from './layer.js';
+import { REGISTRIES, type LayerDecoder } from './layer.js';
 import { BaseLayer, nextLayer } from './base.js';
 import { u16 } from './bytes.js';
 import { hex } from './format.js';
@@ -31,7 +31,7 @@ function decodeVlanTag(data: Uint8Array, offset: number, end: number, tpid: numb
   layer.vlanId = tci & 0x0fff;
   layer.etherType = u16(data, offset + 2);
   layer.span(HEADER, end);
-  layer.next = nextLayer('ethertype', layer.etherType);
+  layer.next = nextLayer(REGISTRIES.ethertype, layer.etherType);
   return layer;
 }
 

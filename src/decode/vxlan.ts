@@ -1,4 +1,5 @@
 import { BaseLayer, nextLayer } from './base.js';
+import { REGISTRIES } from './layer.js';
 import { u32 } from './bytes.js';
 import { hex } from './format.js';
 
@@ -25,7 +26,7 @@ export function decodeVxlan(data: Uint8Array, offset: number, end: number): Vxla
   layer.vni = u32(data, offset + 4) >>> 8;
   if ((layer.flags & FLAG_VNI_VALID) === 0) layer.anomaly = 'vxlan.bad_flags';
   layer.span(HEADER, end);
-  layer.next = nextLayer('linktype', LINKTYPE_ETHERNET);
+  layer.next = nextLayer(REGISTRIES.linktype, LINKTYPE_ETHERNET);
   return layer;
 }
 

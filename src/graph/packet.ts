@@ -1,15 +1,36 @@
 import type { Layer } from '../decode/layer.js';
-import { WindowRecord } from '../pcap/parser.js';
+import { frameView, WindowRecord, type ByteWindow } from '../pcap/parser.js';
 import type { FramedRecord, PacketRecord } from '../pcap/record.js';
 import type { PacketTrace } from './trace.js';
+
+/** Fills the layer list below while it is made; never read. */
+const NO_LAYER = {} as Layer;
+
+/**
+ * An empty layer list with room for four layers (most packets have three). An empty literal
+ * got its storage at the first push, through a builtin that reserves 17 slots (~90
+ * instructions and 150 bytes a packet). A literal of four objects emptied with pop() keeps
+ * its four slots and its element kind, so the decode nodes' pushes stay inline; emptying it
+ * with `length = 0` instead drops the storage, in a runtime call.
+ */
+function emptyLayers(): Layer[] {
+  const layers = [NO_LAYER, NO_LAYER, NO_LAYER, NO_LAYER];
+  layers.pop();
+  layers.pop();
+  layers.pop();
+  layers.pop();
+  return layers;
+}
 
 /**
  * A packet travelling through the processing graph, like VPP's vlib_buffer_t: the captured
  * bytes plus the metadata nodes add on the way (decoded layers, where the next header
- * starts, the trace buffer when the packet is traced, the drop reason).
+ * starts, the trace buffer when the packet is traced, the drop reason). A reader opened
+ * with `GraphPacket.fromWindow` as its record factory hands these out itself: a record
+ * copied into a packet cost as much again as parsing it.
  */
 export class GraphPacket implements FramedRecord {
-  /** Order of arrival at the graph; sinks use it to restore input order within a vector. */
+  /** Order of arrival at the graph, set as the packet enters it; sinks use it to restore input order within a vector. */
   seq: number;
   /**
    * The frame is `bytes[offset .. offset + caplen)`: a reader's window for captured packets,
@@ -27,6 +48,7 @@ export class GraphPacket implements FramedRecord {
   linkType: number;
   interfaceId: number;
   comments: string[] | undefined;
+  flags: number | undefined;
   /** Layers decoded so far, outermost first. */
   layers: Layer[];
   /** True for a packet the graph built itself (a reassembled datagram), not one that was captured. */
@@ -37,43 +59,112 @@ export class GraphPacket implements FramedRecord {
   dropReason: string | null;
   /** Per-packet state a group of nodes passes along (VPP's buffer opaque), e.g. the packet's flow. */
   opaque: unknown;
-  private readonly record: PacketRecord;
+  /** The reader's window `bytes` belongs to, from which `data` is made; null when the frame is its own bytes. */
+  private readonly win: ByteWindow | null;
+  /** `data`, once made (from the start when the frame is its own bytes). */
+  private view: Uint8Array | null;
 
-  constructor(seq: number, record: PacketRecord) {
-    // The record's fields are read before this packet's are written: each read after a
-    // write checked the record's map again.
-    const { origLen, tsSec, tsNsec, linkType, interfaceId, comments } = record;
-    this.seq = seq;
-    this.record = record;
-    if (record instanceof WindowRecord) {
-      this.bytes = record.win.bytes;
-      this.offset = record.offset;
-      this.caplen = record.caplen;
-      this.rawHeader = record.rawHeader;
-    } else {
-      const data = record.data;
-      this.bytes = data;
-      this.offset = 0;
-      this.caplen = data.length;
-      this.rawHeader = 0;
-    }
+  /** A frame in a reader's window (`win` set, `bytes` its bytes), or one of its own (`win` null, `bytes` the frame). */
+  private constructor(
+    win: ByteWindow | null,
+    bytes: Uint8Array,
+    offset: number,
+    caplen: number,
+    origLen: number,
+    tsSec: number,
+    tsNsec: number,
+    linkType: number,
+    interfaceId: number,
+    rawHeader: number,
+  ) {
+    this.seq = 0;
+    this.bytes = bytes;
+    this.offset = offset;
+    this.caplen = caplen;
+    this.rawHeader = rawHeader;
     this.origLen = origLen;
     this.tsSec = tsSec;
     this.tsNsec = tsNsec;
     this.linkType = linkType;
     this.interfaceId = interfaceId;
-    this.comments = comments;
-    this.layers = [];
+    this.comments = undefined;
+    this.flags = undefined;
+    this.layers = emptyLayers();
     this.derived = false;
     this.trace = null;
     this.traceFrom = 0;
     this.dropReason = null;
     this.opaque = null;
+    this.win = win;
+    this.view = win === null ? bytes : null;
   }
 
-  /** The captured frame as a view of its own (data.length is the captured length); a WindowRecord makes it once, on first use. */
+  /** The record factory (RecordFactory) for readers whose records go into the graph. */
+  static fromWindow(
+    this: void,
+    win: ByteWindow,
+    offset: number,
+    caplen: number,
+    origLen: number,
+    tsSec: number,
+    tsNsec: number,
+    linkType: number,
+    interfaceId: number,
+    rawHeader: number,
+  ): GraphPacket {
+    return new GraphPacket(
+      win,
+      win.bytes,
+      offset,
+      caplen,
+      origLen,
+      tsSec,
+      tsNsec,
+      linkType,
+      interfaceId,
+      rawHeader,
+    );
+  }
+
+  /** A packet for a record made elsewhere (another reader's, a test's), arriving `seq`th. */
+  static fromRecord(seq: number, record: PacketRecord): GraphPacket {
+    const { origLen, tsSec, tsNsec, linkType, interfaceId } = record;
+    const pkt =
+      record instanceof WindowRecord
+        ? new GraphPacket(
+            record.win,
+            record.win.bytes,
+            record.offset,
+            record.caplen,
+            origLen,
+            tsSec,
+            tsNsec,
+            linkType,
+            interfaceId,
+            record.rawHeader,
+          )
+        : new GraphPacket(
+            null,
+            record.data,
+            0,
+            record.data.length,
+            origLen,
+            tsSec,
+            tsNsec,
+            linkType,
+            interfaceId,
+            0,
+          );
+    pkt.seq = seq;
+    pkt.comments = record.comments;
+    pkt.flags = record.flags;
+    return pkt;
+  }
+
+  /** The captured frame as a view of its own (data.length is the captured length), made once, on first use. */
   get data(): Uint8Array {
-    return this.record.data;
+    // win is null only for a frame that is its own bytes, whose view was set when it was made.
+    return (this.view ??= frameView(this.win!, this.offset, this.caplen));
   }
 
   /** Capture time in microseconds since the epoch (exact for any real date). */
@@ -90,14 +181,19 @@ export class GraphPacket implements FramedRecord {
 
   /** A new packet built by a node (e.g. a reassembled datagram) that inherits this one's timing. */
   derive(data: Uint8Array, linkType: number): GraphPacket {
-    const pkt = new GraphPacket(this.seq, {
+    const pkt = new GraphPacket(
+      null,
       data,
-      origLen: data.length,
-      tsSec: this.tsSec,
-      tsNsec: this.tsNsec,
+      0,
+      data.length,
+      data.length,
+      this.tsSec,
+      this.tsNsec,
       linkType,
-      interfaceId: this.interfaceId,
-    });
+      this.interfaceId,
+      0,
+    );
+    pkt.seq = this.seq;
     pkt.derived = true;
     return pkt;
   }

@@ -1,6 +1,6 @@
 import type { CaptureFileError } from '../util/errors.js';
 import { CAPTURE_ERROR_CODES as E, captureError } from './codes.js';
-import { detectFormat, windowOf } from './parser.js';
+import { detectFormat, windowOf, windowRecord, type WindowRecord } from './parser.js';
 import { createParser } from './parsers.js';
 import type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js';
 
@@ -19,8 +19,8 @@ export function readCaptureBuffer(buf: Uint8Array): CaptureBufferContents {
     const error = captureError(E.PCAP_BAD_MAGIC, 'not a pcap or pcapng file', 0);
     return { format, interfaces: [], records: [], error };
   }
-  const parser = createParser(format);
-  const records: PacketRecord[] = [];
+  const parser = createParser(format, windowRecord);
+  const records: WindowRecord[] = [];
   const pos = parser.parse(win, 0, buf.length, records, Infinity);
   parser.endOfInput(buf.length - pos, pos);
   return { format, interfaces: parser.interfaces, records, error: parser.error };

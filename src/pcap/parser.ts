@@ -1,5 +1,5 @@
 import type { CaptureFileError } from '../util/errors.js';
-import type { CaptureFormat, CaptureInterface, FramedRecord, PacketRecord } from './record.js';
+import type { CaptureFormat, CaptureInterface, FramedRecord } from './record.js';
 
 /** The bytes a parser works on: `bytes[0]` is at absolute file offset `base`. */
 export interface ByteWindow {
@@ -19,7 +19,7 @@ export interface NameRecord {
 /**
  * A capture filter applied where records are parsed (libpcap applies a savefile's filter the
  * same way, before the packet reaches its caller): the frame is `bytes[offset .. offset +
- * caplen)`. A record it rejects never becomes a PacketRecord. It may throw (a
+ * caplen)`. A record it rejects is never made. It may throw (a
  * filter that cannot apply to the file's link type); the throw reaches the reader's consumer.
  */
 export type RecordGate = (
@@ -36,7 +36,7 @@ export type RecordGate = (
  * is not complete, saying in `needed` how many bytes that unit spans. It never throws:
  * damage sets `error` and parsing stops for good.
  */
-export interface FormatParser {
+export interface FormatParser<R extends FramedRecord> {
   readonly format: CaptureFormat;
   readonly interfaces: CaptureInterface[];
   readonly names: NameRecord[];
@@ -46,7 +46,7 @@ export interface FormatParser {
   /** Records pass this before they are handed out; null passes all. */
   gate: RecordGate | null;
   /** Parses units in [pos, end) of the window, appending packets to `out` until it holds `max`; returns the new position. */
-  parse(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number;
+  parse(win: ByteWindow, pos: number, end: number, out: R[], max: number): number;
   /** The input ended with `leftover` unparsed bytes starting at absolute offset `at`. */
   endOfInput(leftover: number, at: number): void;
 }
@@ -72,11 +72,37 @@ export function windowOf(bytes: Uint8Array, base: number): ByteWindow {
 }
 
 /**
+ * The frame `win.bytes[offset .. offset + caplen)` as a view of its own. Made with the
+ * Uint8Array constructor from the window's cached buffer and offset: `subarray()` looks up a
+ * species constructor on every call.
+ */
+export function frameView(win: ByteWindow, offset: number, caplen: number): Uint8Array {
+  return new Uint8Array(win.buffer, win.byteOffset + offset, caplen);
+}
+
+/**
+ * Makes the record a parser hands out for the frame `win.bytes[offset .. offset + caplen)`
+ * (see FramedRecord.rawHeader for `rawHeader`). A consumer that would otherwise wrap every
+ * record in an object of its own (the graph's packet) passes a factory for that object, so
+ * each captured frame is one object, made once.
+ */
+export type RecordFactory<R extends FramedRecord> = (
+  win: ByteWindow,
+  offset: number,
+  caplen: number,
+  origLen: number,
+  tsSec: number,
+  tsNsec: number,
+  linkType: number,
+  interfaceId: number,
+  rawHeader: number,
+) => R;
+
+/**
  * A record as the readers hand it out: its bytes stay the range [offset, offset + caplen) of
  * the reader's window, and the `data` view is made the first time someone reads it. Filters
  * and writers that take the range skip the view; a typed-array view per packet cost as much
- * as parsing the record. Made with the Uint8Array constructor from the window's cached
- * buffer and offset: `subarray()` looks up a species constructor on every call.
+ * as parsing the record.
  */
 export class WindowRecord implements FramedRecord {
   comments: string[] | undefined;
@@ -105,6 +131,19 @@ export class WindowRecord implements FramedRecord {
   }
 
   get data(): Uint8Array {
-    return (this.view ??= new Uint8Array(this.win.buffer, this.win.byteOffset + this.offset, this.caplen));
+    return (this.view ??= frameView(this.win, this.offset, this.caplen));
   }
 }
+
+/** The readers' default record factory. */
+export const windowRecord: RecordFactory<WindowRecord> = (
+  win,
+  offset,
+  caplen,
+  origLen,
+  tsSec,
+  tsNsec,
+  linkType,
+  interfaceId,
+  rawHeader,
+) => new WindowRecord(win, offset, caplen, origLen, tsSec, tsNsec, linkType, interfaceId, rawHeader);

@@ -43,7 +43,7 @@ export class PcapEncoder {
    * a copy and four header fields per packet. Anything else is encoded record by record.
    */
   writeVector(records: readonly (FramedRecord | undefined)[], count: number): void {
-    const layout = this.nanosecond ? PCAP_MAGIC_NS : PCAP_MAGIC_US;
+    const layout = this.nanosecond ? 1_000_000_000 : 1_000_000;
     let run: Uint8Array | null = null;
     let runStart = 0;
     let runEnd = 0;

@@ -4,13 +4,13 @@ import { MAX_RECORD_BYTES } from './limits.js';
 import {
   PCAP_MAGIC_NS,
   PCAP_MAGIC_US,
-  WindowRecord,
   type ByteWindow,
   type FormatParser,
   type NameRecord,
+  type RecordFactory,
   type RecordGate,
 } from './parser.js';
-import type { CaptureInterface, PacketRecord } from './record.js';
+import type { CaptureInterface, FramedRecord } from './record.js';
 
 const FILE_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
@@ -19,7 +19,7 @@ const LINKTYPE_MASK = 0xffff;
 const LINKTYPE_RESERVED_MASK = 0x03ff0000;
 
 /** Classic libpcap savefile: a 24-byte header, then 16-byte record headers each followed by caplen bytes. */
-export class PcapParser implements FormatParser {
+export class PcapParser<R extends FramedRecord> implements FormatParser<R> {
   readonly format = 'pcap' as const;
   readonly interfaces: CaptureInterface[] = [];
   readonly names: NameRecord[] = [];
@@ -32,7 +32,9 @@ export class PcapParser implements FormatParser {
   private linkType = 0;
   private rawHeader = 0;
 
-  parse(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number {
+  constructor(private readonly makeRecord: RecordFactory<R>) {}
+
+  parse(win: ByteWindow, pos: number, end: number, out: R[], max: number): number {
     if (this.error) return pos;
     if (this.interfaces.length === 0) {
       if (end - pos < FILE_HEADER_BYTES) {
@@ -60,13 +62,13 @@ export class PcapParser implements FormatParser {
   private readFileHeader(win: ByteWindow, pos: number): boolean {
     const view = win.view;
     const magicLE = view.getUint32(pos, true);
-    this.littleEndian = magicLE === 0xa1b2c3d4 || magicLE === PCAP_MAGIC_NS;
+    this.littleEndian = magicLE === PCAP_MAGIC_US || magicLE === PCAP_MAGIC_NS;
     const le = this.littleEndian;
     const nano = view.getUint32(pos, le) === PCAP_MAGIC_NS;
     this.fractionToNs = nano ? 1 : 1000;
     this.fractionPerSec = nano ? 1_000_000_000 : 1_000_000;
     // A little-endian file's record headers are what PcapEncoder writes for the same resolution.
-    this.rawHeader = le ? (nano ? PCAP_MAGIC_NS : PCAP_MAGIC_US) : 0;
+    this.rawHeader = le ? this.fractionPerSec : 0;
     const major = view.getUint16(pos + 4, le);
     const minor = view.getUint16(pos + 6, le);
     if (major !== 2) {
@@ -99,9 +101,11 @@ export class PcapParser implements FormatParser {
     return true;
   }
 
-  private readRecords(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number {
+  private readRecords(win: ByteWindow, pos: number, end: number, out: R[], max: number): number {
     const view = win.view;
-    const le = this.littleEndian;
+    // Compared, not just read: a field's type is not tracked for booleans, so every
+    // getUint32 would first test what kind of value `le` is (~10 instructions each).
+    const le = this.littleEndian === true;
     const gate = this.gate;
     while (out.length < max) {
       if (end - pos < RECORD_HEADER_BYTES) {
@@ -124,19 +128,18 @@ export class PcapParser implements FormatParser {
       }
       const origLen = view.getUint32(pos + 12, le);
       if (gate === null || gate(win.bytes, pos + RECORD_HEADER_BYTES, caplen, origLen, this.linkType))
-        out.push(this.makeRecord(win, pos, caplen, origLen));
+        out.push(this.record(win, pos, caplen, origLen, le));
       pos += size;
     }
     return pos;
   }
 
-  private makeRecord(win: ByteWindow, pos: number, caplen: number, origLen: number): PacketRecord {
+  private record(win: ByteWindow, pos: number, caplen: number, origLen: number, le: boolean): R {
     const view = win.view;
-    const le = this.littleEndian;
     // Out-of-range fractions (tcpdump's timestamp_invalid_nano.pcap) carry into the seconds, keeping the instant exact.
     const fraction = view.getUint32(pos + 4, le);
     const carry = fraction >= this.fractionPerSec ? Math.floor(fraction / this.fractionPerSec) : 0;
-    return new WindowRecord(
+    return this.makeRecord(
       win,
       pos + RECORD_HEADER_BYTES,
       caplen,

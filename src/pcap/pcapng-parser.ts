@@ -3,15 +3,15 @@ import { CAPTURE_ERROR_CODES as E, captureError, type CaptureErrorCode } from '.
 import { MAX_BLOCK_BYTES, MAX_RECORD_BYTES } from './limits.js';
 import {
   PCAPNG_SHB_TYPE,
-  WindowRecord,
   type ByteWindow,
   type FormatParser,
   type NameRecord,
+  type RecordFactory,
   type RecordGate,
 } from './parser.js';
 import { readNameRecords } from './pcapng-names.js';
 import { readPacketOptions, readInterfaceOptions, validateOptions } from './pcapng-block-options.js';
-import type { CaptureInterface, PacketRecord } from './record.js';
+import type { CaptureInterface, FramedRecord } from './record.js';
 import { resolution, unitsToTime, type Resolution, type TimeSlot } from './timestamp.js';
 
 const BLOCK_IDB = 1;
@@ -32,7 +32,7 @@ const DEFAULT_UNITS = 1_000_000;
  * byte order; interfaces are numbered across sections in the order their IDBs appear,
  * so `interfaceId` indexes `interfaces` directly.
  */
-export class PcapngParser implements FormatParser {
+export class PcapngParser<R extends FramedRecord> implements FormatParser<R> {
   readonly format = 'pcapng' as const;
   readonly interfaces: CaptureInterface[] = [];
   readonly names: NameRecord[] = [];
@@ -46,7 +46,9 @@ export class PcapngParser implements FormatParser {
   private readonly resolutions: Resolution[] = [];
   private readonly time: TimeSlot = { sec: 0, nsec: 0 };
 
-  parse(win: ByteWindow, pos: number, end: number, out: PacketRecord[], max: number): number {
+  constructor(private readonly makeRecord: RecordFactory<R>) {}
+
+  parse(win: ByteWindow, pos: number, end: number, out: R[], max: number): number {
     const view = win.view;
     while (out.length < max && this.error === null) {
       if (end - pos < MIN_BLOCK) {
@@ -111,13 +113,7 @@ export class PcapngParser implements FormatParser {
     return true;
   }
 
-  private readBlock(
-    win: ByteWindow,
-    type: number,
-    pos: number,
-    length: number,
-    out: PacketRecord[],
-  ): boolean {
+  private readBlock(win: ByteWindow, type: number, pos: number, length: number, out: R[]): boolean {
     switch (type) {
       case BLOCK_EPB:
         return this.readPacket(win, pos, length, win.view.getUint32(pos + 8, this.le), out);
@@ -172,17 +168,12 @@ export class PcapngParser implements FormatParser {
   }
 
   /** EPB (32-bit interface id) and the obsolete Packet Block (16-bit id) share one layout from byte 12 on. */
-  private readPacket(
-    win: ByteWindow,
-    pos: number,
-    length: number,
-    localId: number,
-    out: PacketRecord[],
-  ): boolean {
+  private readPacket(win: ByteWindow, pos: number, length: number, localId: number, out: R[]): boolean {
     if (length < MIN_PACKET_BLOCK)
       return this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, `packet block length ${length}`, win, pos + 4);
     const view = win.view;
-    const le = this.le;
+    // Compared, not just read: see PcapParser.readRecords.
+    const le = this.le === true;
     const interfaceId = this.sectionBase + localId;
     if (localId >= this.interfaces.length - this.sectionBase) {
       return this.fail(E.PCAPNG_UNKNOWN_INTERFACE, `interface ${localId} not declared`, win, pos + 8);
@@ -200,7 +191,7 @@ export class PcapngParser implements FormatParser {
       this.resolutions[interfaceId],
       this.time,
     );
-    const record = new WindowRecord(
+    const record = this.makeRecord(
       win,
       pos + 28,
       caplen,
@@ -221,17 +212,14 @@ export class PcapngParser implements FormatParser {
   }
 
   /** Passes a whole, valid record through the gate (damage is reported whether or not the filter wants the packet). */
-  private admit(record: WindowRecord, out: PacketRecord[]): void {
+  private admit(record: R, out: R[]): void {
     const gate = this.gate;
-    if (
-      gate === null ||
-      gate(record.win.bytes, record.offset, record.caplen, record.origLen, record.linkType)
-    )
+    if (gate === null || gate(record.bytes, record.offset, record.caplen, record.origLen, record.linkType))
       out.push(record);
   }
 
   /** SPB: no timestamp, no interface id (always interface 0), captured length bounded by that interface's snaplen. */
-  private readSimplePacket(win: ByteWindow, pos: number, length: number, out: PacketRecord[]): boolean {
+  private readSimplePacket(win: ByteWindow, pos: number, length: number, out: R[]): boolean {
     if (length < MIN_SPB) return this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, `SPB length ${length}`, win, pos + 4);
     if (this.interfaces.length === this.sectionBase) {
       return this.fail(E.PCAPNG_UNKNOWN_INTERFACE, 'simple packet block before any IDB', win, pos);
@@ -244,7 +232,7 @@ export class PcapngParser implements FormatParser {
     if (caplen > length - MIN_SPB)
       return this.fail(E.PCAPNG_BAD_BLOCK_LENGTH, 'packet exceeds block', win, pos + 4);
     this.admit(
-      new WindowRecord(win, pos + 12, caplen, origLen, 0, 0, iface.linkType, this.sectionBase, 0),
+      this.makeRecord(win, pos + 12, caplen, origLen, 0, 0, iface.linkType, this.sectionBase, 0),
       out,
     );
     return true;

@@ -33,8 +33,10 @@ export interface FramedRecord extends PacketRecord {
   offset: number;
   caplen: number;
   /**
-   * PCAP_MAGIC_US or PCAP_MAGIC_NS when the 16 bytes before `offset` are this record's
-   * little-endian pcap header of that resolution exactly as a writer would encode it; 0 otherwise.
+   * 1e6 or 1e9 when the 16 bytes before `offset` are this record's little-endian pcap header
+   * with that many timestamp units per second, exactly as a writer would encode it; 0
+   * otherwise. (A count, not the file's magic number: a field holding a number above 2^31
+   * boxed it in a heap number for every record.)
    */
   rawHeader: number;
 }

@@ -7,15 +7,17 @@ import { DEFAULT_BATCH_SIZE, IO_CHUNK_BYTES } from './limits.js';
 import {
   detectFormat,
   windowOf,
+  windowRecord,
   type ByteWindow,
   type FormatParser,
   type NameRecord,
+  type RecordFactory,
   type RecordGate,
 } from './parser.js';
 import { createParser } from './parsers.js';
-import type { CaptureFormat, CaptureInterface, PacketRecord } from './record.js';
+import type { CaptureFormat, CaptureInterface, FramedRecord, PacketRecord } from './record.js';
 
-export interface CaptureReader {
+export interface CaptureReader<R extends PacketRecord = PacketRecord> {
   /** null if the magic was not recognised (or the source could not be opened). */
   readonly format: CaptureFormat | null;
   /** Grows as pcapng IDBs are read. */
@@ -23,7 +25,7 @@ export interface CaptureReader {
   /** pcapng Name Resolution Block records seen so far. */
   readonly names: ReadonlyArray<{ address: string; names: string[] }>;
   /** Vectors of up to batchSize records; each record's data is valid until the next batch is requested. */
-  batches(): AsyncIterableIterator<PacketRecord[]>;
+  batches(): AsyncIterableIterator<R[]>;
   /** Set when the input was damaged or unreadable; every complete record before the damage was delivered. */
   readonly error: CaptureFileError | null;
   readonly bytesRead: number;
@@ -40,10 +42,10 @@ const NO_RECORD = {} as PacketRecord;
  * and only the unparsed tail is moved to the front before the next read. The window
  * grows only to hold one unit the parser has already bounded (record or block limit).
  */
-class StreamCaptureReader implements CaptureReader {
+class StreamCaptureReader<R extends FramedRecord> implements CaptureReader<R> {
   format: CaptureFormat | null = null;
   bytesRead = 0;
-  private parser: FormatParser | null = null;
+  private parser: FormatParser<R> | null = null;
   private ownError: CaptureFileError | null = null;
   private win: ByteWindow = windowOf(new Uint8Array(IO_CHUNK_BYTES), 0);
   private pos = 0;
@@ -55,6 +57,7 @@ class StreamCaptureReader implements CaptureReader {
     private readonly source: ByteSource | null,
     private readonly batchSize: number,
     openError: CaptureFileError | null,
+    private readonly makeRecord: RecordFactory<R>,
     private readonly gate: RecordGate | null = null,
   ) {
     this.ownError = openError;
@@ -82,11 +85,11 @@ class StreamCaptureReader implements CaptureReader {
       await this.close();
       return;
     }
-    this.parser = createParser(this.format);
+    this.parser = createParser(this.format, this.makeRecord);
     this.parser.gate = this.gate;
   }
 
-  async *batches(): AsyncIterableIterator<PacketRecord[]> {
+  async *batches(): AsyncIterableIterator<R[]> {
     const parser = this.parser;
     if (parser === null) return;
     try {
@@ -94,7 +97,7 @@ class StreamCaptureReader implements CaptureReader {
         // Made with object elements from the start: an empty literal starts as small integers,
         // and its first push of a record changes that, which left the parsers' push site
         // polymorphic and calling the builtin for every packet (~130 instructions each).
-        const batch: PacketRecord[] = [NO_RECORD];
+        const batch = [NO_RECORD] as R[];
         batch.length = 0;
         this.pos = parser.parse(this.win, this.pos, this.end, batch, this.batchSize);
         if (batch.length > 0) {
@@ -174,10 +177,20 @@ export interface OpenOptions {
 }
 
 /** Opens a capture file, '-' (stdin) or a readable stream. Never rejects: failures give a reader with `error` set. */
+export function openCapture(
+  source: string | NodeJS.ReadableStream,
+  opts?: OpenOptions,
+): Promise<CaptureReader>;
+/** The same, handing out the records `makeRecord` makes. */
+export function openCapture<R extends FramedRecord>(
+  source: string | NodeJS.ReadableStream,
+  opts: OpenOptions & { makeRecord: RecordFactory<R> },
+): Promise<CaptureReader<R>>;
 export async function openCapture(
   source: string | NodeJS.ReadableStream,
-  opts: OpenOptions = {},
-): Promise<CaptureReader> {
+  opts: OpenOptions & { makeRecord?: RecordFactory<FramedRecord> } = {},
+): Promise<CaptureReader<FramedRecord>> {
+  const makeRecord = opts.makeRecord ?? windowRecord;
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
   let byteSource: ByteSource;
   if (typeof source !== 'string') byteSource = new StreamSource(source);
@@ -193,10 +206,10 @@ export async function openCapture(
         `cannot open ${source}: ${(err as Error).message}`,
         0,
       );
-      return new StreamCaptureReader(null, batchSize, error);
+      return new StreamCaptureReader(null, batchSize, error, makeRecord);
     }
   }
-  const reader = new StreamCaptureReader(byteSource, batchSize, null, opts.gate ?? null);
+  const reader = new StreamCaptureReader(byteSource, batchSize, null, makeRecord, opts.gate ?? null);
   await reader.start();
   return reader;
 }

@@ -1,6 +1,7 @@
 import type { TraceSpec } from '../cli/options.js';
 import { createFrameMatcher } from '../filter/index.js';
 import { FILTER_MISMATCH } from '../graph/nodes/input-node.js';
+import { GraphPacket } from '../graph/packet.js';
 import { openCapture, type CaptureReader, type RecordGate } from '../pcap/index.js';
 import { CAPTURE_FILTER, CAPTURE_INPUT } from './input-graph.js';
 
@@ -43,12 +44,17 @@ export class CaptureSource {
 
   /**
    * Opens a capture path ('-' is standard input), or passes an already-open reader through.
-   * The pipelines are command-line runs, so a file is read with blocking reads.
+   * The pipelines are command-line runs, so a file is read with blocking reads, and its
+   * records go straight into the graph, so the reader makes graph packets.
    */
   open(): Promise<CaptureReader> {
     const source = this.source;
     if (typeof source !== 'string') return Promise.resolve(source);
-    return openCapture(source === '-' ? process.stdin : source, { blockingReads: true, gate: this.gate });
+    return openCapture(source === '-' ? process.stdin : source, {
+      blockingReads: true,
+      gate: this.gate,
+      makeRecord: GraphPacket.fromWindow,
+    });
   }
 
   /** `--stats` lines: the packets the reader's filter rejected, under the graph filter's drop reason. */

@@ -130,7 +130,7 @@ export function buildStoreGraph(opts: StoreGraphOptions): StoreGraph {
     ingest(records) {
       graph.inject(
         CAPTURE_INPUT,
-        records.map((record) => new GraphPacket(seq++, record)),
+        records.map((record) => GraphPacket.fromRecord(seq++, record)),
       );
     },
     finish() {

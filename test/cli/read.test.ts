@@ -83,6 +83,58 @@ describe('meshtap read', () => {
     assert.equal(readFileSync(forced).readUInt32LE(0), 0x0a0d0d0a);
   });
 
+  test("-w pcapng keeps each packet's epb_flags and comment, as tshark reads them", () => {
+    // Hand-built little-endian pcapng (RFC draft-ietf-opsawg-pcapng): SHB, IDB (Ethernet),
+    // and two EPBs of a 14-byte frame, the first with epb_flags 0x00000002 (outbound) and a
+    // comment, the second with epb_flags 0x00000001 (inbound).
+    const block = (type: number, body: Buffer): Buffer => {
+      const len = 12 + body.length;
+      const head = Buffer.alloc(8);
+      head.writeUInt32LE(type, 0);
+      head.writeUInt32LE(len, 4);
+      const tail = Buffer.alloc(4);
+      tail.writeUInt32LE(len, 0);
+      return Buffer.concat([head, body, tail]);
+    };
+    const option = (code: number, value: Buffer): Buffer => {
+      const head = Buffer.alloc(4);
+      head.writeUInt16LE(code, 0);
+      head.writeUInt16LE(value.length, 2);
+      return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+    };
+    const u32 = (n: number): Buffer => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(n, 0);
+      return b;
+    };
+    const shb = block(0x0a0d0d0a, Buffer.from('4d3c2b1a01000000ffffffffffffffff', 'hex'));
+    const idb = block(1, Buffer.from('0100000000000400', 'hex'));
+    const frame = Buffer.from('ffffffffffff0200000000010800', 'hex');
+    const epb = (usLow: number, options: Buffer): Buffer =>
+      block(
+        6,
+        Buffer.concat([u32(0), u32(0), u32(usLow), u32(14), u32(14), frame, Buffer.alloc(2), options]),
+      );
+    const end = option(0, Buffer.alloc(0));
+    const input = join(work, 'flags.pcapng');
+    writeFileSync(
+      input,
+      Buffer.concat([
+        shb,
+        idb,
+        epb(1, Buffer.concat([option(2, u32(2)), option(1, Buffer.from('sent')), end])),
+        epb(2, Buffer.concat([option(2, u32(1)), end])),
+      ]),
+    );
+    const fields = (file: string): string =>
+      runTool('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.packet_flags', '-e', 'frame.comment']);
+    assert.equal(fields(input), '0x00000002\tsent\n0x00000001\t\n', 'tshark reads the hand-built input');
+    const out = join(work, 'flags-out.pcapng');
+    const r = meshtap(['read', input, '-w', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(fields(out), fields(input));
+  });
+
   test('-w - streams the capture to stdout; - reads standard input', () => {
     const piped = meshtap(['read', DNS_TCP, '-w', '-']);
     assert.equal(piped.status, 0, piped.stderr);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nextLayer } from '../../src/decode/base.js';
-import type { Layer, LayerDecoder, RegistryName } from '../../src/decode/layer.js';
+import { REGISTRIES, type Layer, type LayerDecoder, type RegistryName } from '../../src/decode/layer.js';
 import { DecoderRegistry } from '../../src/decode/registry.js';
 
-const REGISTRIES: RegistryName[] = ['linktype', 'ethertype', 'ipproto', 'udpport', 'tcpport', 'sctpport'];
+const NAMES: RegistryName[] = ['linktype', 'ethertype', 'ipproto', 'udpport', 'tcpport', 'sctpport'];
 
 /** A decoder that only says which registry entry it is. */
 function tagged(tag: string): LayerDecoder {
@@ -13,14 +13,14 @@ function tagged(tag: string): LayerDecoder {
 
 test('the same key in different registries reaches different decoders, at both ends of the key range', () => {
   const registry = new DecoderRegistry();
-  for (const name of REGISTRIES)
+  for (const name of NAMES)
     for (const key of [0, 1, 0xffff]) registry.register(name, key, tagged(`${name}/${key}`));
-  for (const name of REGISTRIES) {
+  for (const name of NAMES) {
     for (const key of [0, 1, 0xffff]) {
-      const decoder = registry.lookup(nextLayer(name, key));
+      const decoder = registry.lookup(nextLayer(REGISTRIES[name], key));
       assert.equal(decoder?.(new Uint8Array(0), 0, 0).kind, `${name}/${key}`);
     }
-    assert.equal(registry.lookup(nextLayer(name, 2)), undefined, `${name}/2 is not registered`);
+    assert.equal(registry.lookup(nextLayer(REGISTRIES[name], 2)), undefined, `${name}/2 is not registered`);
   }
 });
 
@@ -29,7 +29,7 @@ test('the alternative key is tried only when the key is not registered', () => {
   registry.register('udpport', 4789, tagged('vxlan'));
   registry.register('udpport', 53, tagged('dns'));
   const kind = (dst: number, src: number): string | undefined =>
-    registry.lookup(nextLayer('udpport', dst, src))?.(new Uint8Array(0), 0, 0).kind;
+    registry.lookup(nextLayer(REGISTRIES.udpport, dst, src))?.(new Uint8Array(0), 0, 0).kind;
   assert.equal(kind(4789, 53), 'vxlan');
   assert.equal(kind(40000, 4789), 'vxlan');
   assert.equal(kind(40000, 40001), undefined);

@@ -58,16 +58,15 @@ function run(
   packetLength: number,
 ): void {
   sender.sent.length = 0;
-  const vector = packets.map(
-    (p, i) =>
-      new GraphPacket(i, {
-        data: p.data,
-        origLen: p.data.length,
-        tsSec: 0,
-        tsNsec: 0,
-        linkType: p.linkType,
-        interfaceId: 0,
-      }),
+  const vector = packets.map((p, i) =>
+    GraphPacket.fromRecord(i, {
+      data: p.data,
+      origLen: p.data.length,
+      tsSec: 0,
+      tsNsec: 0,
+      linkType: p.linkType,
+      interfaceId: 0,
+    }),
   );
   handle.graph.inject(CAPTURE_INPUT, vector);
   for (const { datagram } of sender.sent) {

@@ -7,7 +7,7 @@ import { GraphPacket } from '../../src/graph/packet.js';
 import { showRun } from '../../src/graph/show-run.js';
 
 function packet(seq: number, firstByte: number): GraphPacket {
-  return new GraphPacket(seq, {
+  return GraphPacket.fromRecord(seq, {
     data: Uint8Array.of(firstByte, 0, 0, 0),
     origLen: 4,
     tsSec: 1_700_000_000,

@@ -139,7 +139,7 @@ describe('hub API: token, validation, tasks, tracer, OpenAPI, metrics', () => {
     const capture = readCaptureBuffer(readFileSync(corpusPcap('tcpdump__dns_udp.pcap')));
     graph.inject(
       CAPTURE_INPUT,
-      capture.records.map((r, i) => new GraphPacket(i, r)),
+      capture.records.map((r, i) => GraphPacket.fromRecord(i, r)),
     );
     const trace = (await call('GET', '/api/trace')).body;
     assert.equal(trace.match(/^Packet \d+/gm)?.length, 2, trace);

@@ -336,17 +336,15 @@ describe('mirror graph sessions and sending', () => {
   const inject = (h: MirrorGraphHandle, count: number) =>
     h.graph.inject(
       CAPTURE_INPUT,
-      Array.from(
-        { length: count },
-        () =>
-          new GraphPacket(seq++, {
-            data: frame,
-            origLen: frame.length,
-            tsSec: 0,
-            tsNsec: 0,
-            linkType: 1,
-            interfaceId: 0,
-          }),
+      Array.from({ length: count }, () =>
+        GraphPacket.fromRecord(seq++, {
+          data: frame,
+          origLen: frame.length,
+          tsSec: 0,
+          tsNsec: 0,
+          linkType: 1,
+          interfaceId: 0,
+        }),
       ),
     );
 
@@ -394,9 +392,15 @@ describe('mirror graph sessions and sending', () => {
     const udp = (sport: number, dport: number) =>
       eth4({ src: '10.0.0.1', dst: '127.0.0.1', proto: UDP, payload: l4(UDP, sport, dport, 16) });
     const own = udp(40000, 4789);
-    const vector = [own, udp(40001, 4789), udp(40000, 4790)].map(
-      (data, i) =>
-        new GraphPacket(i, { data, origLen: data.length, tsSec: 0, tsNsec: 0, linkType: 1, interfaceId: 0 }),
+    const vector = [own, udp(40001, 4789), udp(40000, 4790)].map((data, i) =>
+      GraphPacket.fromRecord(i, {
+        data,
+        origLen: data.length,
+        tsSec: 0,
+        tsNsec: 0,
+        linkType: 1,
+        interfaceId: 0,
+      }),
     );
     h.graph.inject(CAPTURE_INPUT, vector);
     assert.equal(

@@ -345,7 +345,7 @@ describe('sessions', () => {
 describe('direction helpers', () => {
   const frameFrom = (src: number[]) => ethernet(0x0800, [], src, MAC_B);
   const pkt = (data: Uint8Array, linkType: number) =>
-    new GraphPacket(0, { data, origLen: data.length, tsSec: 0, tsNsec: 0, linkType, interfaceId: 0 });
+    GraphPacket.fromRecord(0, { data, origLen: data.length, tsSec: 0, tsNsec: 0, linkType, interfaceId: 0 });
 
   test('Ethernet: a local source MAC is outbound, anything else inbound', () => {
     const dir = directionByMac([Uint8Array.from(MAC_A)]);

@@ -19,8 +19,6 @@ export class PacketOutputNode implements GraphNode {
   readonly name = 'packet-output';
   readonly nextNodes: string[] = [];
   private readonly pending = new Frame();
-  /** Scratch for restoreSeqOrder, kept from vector to vector. */
-  private readonly places: (GraphPacket | undefined)[] = [];
   derived = 0;
 
   constructor(private readonly consumer: PacketConsumer) {}
@@ -41,53 +39,54 @@ export class PacketOutputNode implements GraphNode {
   endOfVector(): void {
     const pending = this.pending;
     if (pending.count === 0) return;
-    // Packets that took one path arrive in order (rewriting a capture): checking is cheap.
-    if (!inSeqOrder(pending)) restoreSeqOrder(pending, this.places);
+    restoreSeqOrder(pending);
     this.consumer.consume(pending);
     pending.clear();
   }
 }
 
-function inSeqOrder(frame: Frame): boolean {
-  const packets = frame.packets;
-  for (let i = 1; i < frame.count; i++) if (packets[i - 1]!.seq > packets[i]!.seq) return false;
-  return true;
-}
-
 /**
- * Puts a vector's captured packets back in capture order. Their seqs are distinct numbers
- * from one input vector, so each packet goes straight to its place (seq minus the lowest):
- * sorting cost a comparator call per comparison, ~150 instructions per packet. Anything
- * else (seqs far apart, or one seen twice) is sorted. `places` is left empty.
+ * Puts a vector's captured packets back in capture order, if they are not in it already
+ * (packets that took one path arrive in order: rewriting a capture). Their seqs are distinct
+ * numbers from one input vector, so each packet goes straight to its place (seq minus the
+ * lowest) in a new array: sorting cost a comparator call per comparison, ~150 instructions
+ * per packet, and an array kept from vector to vector is old, so storing each young packet
+ * into it paid the write barrier's slow path. Anything else (seqs far apart, or one seen
+ * twice) is sorted.
  */
-function restoreSeqOrder(frame: Frame, places: (GraphPacket | undefined)[]): void {
+function restoreSeqOrder(frame: Frame): void {
   const packets = frame.packets;
   const count = frame.count;
   let lowest = packets[0]!.seq;
   let highest = lowest;
+  let ordered = true;
   for (let i = 1; i < count; i++) {
     const seq = packets[i]!.seq;
-    if (seq < lowest) lowest = seq;
-    else if (seq > highest) highest = seq;
+    if (seq > highest) highest = seq;
+    else {
+      ordered = false;
+      if (seq < lowest) lowest = seq;
+    }
   }
+  if (ordered) return;
   const span = highest - lowest + 1;
   if (span > 4 * count) return sortBySeq(frame);
-  while (places.length < span) places.push(undefined);
+  const places = new Array<GraphPacket | undefined>(span);
   for (let i = 0; i < count; i++) {
     const pkt = packets[i]!;
     const at = pkt.seq - lowest;
-    if (places[at] !== undefined) {
-      places.fill(undefined, 0, span);
-      return sortBySeq(frame);
-    }
+    if (places[at] !== undefined) return sortBySeq(frame);
     places[at] = pkt;
+  }
+  // Without gaps (nothing dropped) the places are the vector.
+  if (span === count) {
+    frame.packets = places;
+    return;
   }
   let next = 0;
   for (let at = 0; at < span; at++) {
     const pkt = places[at];
-    if (pkt === undefined) continue;
-    packets[next++] = pkt;
-    places[at] = undefined;
+    if (pkt !== undefined) packets[next++] = pkt;
   }
 }
 
