@@ -13,7 +13,9 @@ export class CodeTable<T> {
   private readonly registries: (T[] | undefined)[] = [];
 
   get(code: number): T | undefined {
-    return this.registries[code >>> 16]?.[code & MAX_REGISTRY_KEY];
+    // The mask is MAX_REGISTRY_KEY written out: an imported constant is a load and a check
+    // for its initialisation at every use, and this runs several times a layer.
+    return this.registries[code >>> 16]?.[code & 0xffff];
   }
 
   set(code: number, value: T): void {

@@ -39,14 +39,15 @@ export class Frame {
   }
 
   /**
-   * Empties the frame, letting go of its packets, by starting a new array sized like the
-   * last vector. A stale reference would keep a packet (and the reader's buffer it points
-   * into) alive into the old generation; and an array kept from vector to vector is old
+   * Empties the frame, letting go of its packets, by starting a new array of `size` slots
+   * (by default its count: room for a vector like the last). A stale reference would keep a
+   * packet (and the reader's buffer it points into) alive into the old generation; and an
+   * array kept from vector to vector is old
    * itself, so every packet stored into it paid the old-to-new write barrier's slow path
    * (~65 instructions a packet at every node), more than a young array costs.
    */
-  clear(): void {
-    this.packets = new Array<GraphPacket | undefined>(this.count);
+  clear(size = this.count): void {
+    this.packets = new Array<GraphPacket | undefined>(size);
     this.count = 0;
   }
 }

@@ -4,6 +4,13 @@ import type { GraphPacket } from './packet.js';
 /** How a node hands packets on: by index into its `nextNodes`, or to error-drop with a reason. */
 export interface NodeOutput {
   enqueue(nextIndex: number, pkt: GraphPacket): void;
+  /**
+   * Hands on every packet of the frame being processed, packet i to `nexts[i]` (VPP's
+   * enqueue_to_next), once process() returns: the whole frame at once when they all go to
+   * one node, as most vectors do. The node must not enqueue them otherwise, nor change
+   * `nexts` before it returns.
+   */
+  enqueueToNext(nexts: Uint16Array): void;
   /** Hands the whole frame on to one next node (a node that only counts or marks its packets). */
   forward(nextIndex: number, frame: Frame): void;
   drop(pkt: GraphPacket, reason: string): void;

@@ -27,6 +27,8 @@ interface NodeSlot {
   readonly counters: NodeCounters;
   /** The NodeOutput handed to this node's process(), built once. */
   out: NodeOutput;
+  /** Where process() sent its frame's packets by NodeOutput.enqueueToNext; null when it did not. */
+  nexts: Uint16Array | null;
 }
 
 /** The built-in sink for dropped packets: counts each drop reason (VPP's `show errors`). */
@@ -90,7 +92,13 @@ export class Graph {
         spare: new Frame(),
         queued: false,
         counters: { calls: 0, vectors: 0, suspends: 0, nanos: 0 },
-        out: { enqueue: () => undefined, forward: () => undefined, drop: () => undefined },
+        out: {
+          enqueue: () => undefined,
+          enqueueToNext: () => undefined,
+          forward: () => undefined,
+          drop: () => undefined,
+        },
+        nexts: null,
       });
     }
     this.dropSlot = this.indexOf(ERROR_DROP);
@@ -147,14 +155,32 @@ export class Graph {
   private enqueueAt(index: number, pkt: GraphPacket): void {
     const slot = this.slots[index];
     slot.pending.push(pkt);
-    if (!slot.queued) this.markReady(slot, index);
+    // A comparison, not `!queued`: the compiler does not know the field holds a boolean.
+    if (slot.queued === false) this.markReady(slot, index);
+  }
+
+  /**
+   * Carries out a node's enqueueToNext, after its process() returned. Done here rather than
+   * in the call: the compiler inlines what a node calls into its process(), and this code,
+   * run once a vector, used up the inlining budget the per-packet code needs (the decode
+   * node's call of `pkt.data` stayed a call, ~130 instructions a packet).
+   */
+  private enqueueToNext(next: readonly number[], frame: Frame, nexts: Uint16Array): void {
+    const count = frame.count;
+    if (count === 0) return;
+    const first = nexts[0];
+    let same = 1;
+    while (same < count && nexts[same] === first) same++;
+    if (same === count) return this.forwardTo(next[first], frame);
+    const packets = frame.packets;
+    for (let i = 0; i < count; i++) this.enqueueAt(next[nexts[i]], packets[i]!);
   }
 
   /** Moves a whole frame to a node. */
   private forwardTo(index: number, frame: Frame): void {
     const slot = this.slots[index];
     slot.pending.takeAll(frame);
-    if (!slot.queued && slot.pending.count > 0) this.markReady(slot, index);
+    if (slot.queued === false && slot.pending.count > 0) this.markReady(slot, index);
   }
 
   private markReady(slot: NodeSlot, index: number): void {
@@ -181,6 +207,10 @@ export class Graph {
 
     const started = performance.now();
     slot.node.process(frame, slot.out);
+    if (slot.nexts !== null) {
+      this.enqueueToNext(slot.next, frame, slot.nexts);
+      slot.nexts = null;
+    }
     const elapsed = performance.now() - started;
 
     const c = slot.counters;
@@ -189,7 +219,8 @@ export class Graph {
     c.nanos += elapsed * 1e6;
     // Scanning every packet for a trace buffer costs a pass per node: only while traces exist.
     if (this.tracer.traced.length > 0) this.recordTraces(slot.node, packets, count, started);
-    frame.clear();
+    // Sized by what this node was handed, not what is left: a forwarded frame is left empty.
+    frame.clear(count);
     slot.spare = frame;
   }
 
@@ -217,6 +248,9 @@ export class Graph {
     let lastFull = '';
     return {
       enqueue: (nextIndex, pkt) => this.enqueueAt(slot.next[nextIndex], pkt),
+      enqueueToNext: (nexts) => {
+        slot.nexts = nexts;
+      },
       forward: (nextIndex, frame) => this.forwardTo(slot.next[nextIndex], frame),
       drop: (pkt, reason) => {
         if (reason !== lastReason) {

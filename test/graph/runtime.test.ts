@@ -65,6 +65,30 @@ describe('graph runtime', () => {
     assert.equal(even.flushes, 2, 'endOfVector runs once per injected vector');
   });
 
+  test('enqueueToNext hands each packet to its next node once process returns, a uniform vector whole', () => {
+    /** Sends odd first bytes to `odd`, even ones to `even`, through one array of next indexes. */
+    const split: GraphNode = {
+      name: 'split',
+      nextNodes: ['even', 'odd'],
+      process(frame, out) {
+        const nexts = new Uint16Array(frame.count);
+        for (let i = 0; i < frame.count; i++) nexts[i] = frame.packets[i]!.data[0] % 2;
+        out.enqueueToNext(nexts);
+      },
+    };
+    const even = new Sink('even');
+    const odd = new Sink('odd');
+    const graph = new Graph([split, even, odd]);
+    graph.inject('split', [packet(0, 1), packet(1, 2), packet(2, 3), packet(3, 4)]);
+    assert.deepEqual(odd.seen, [0, 2]);
+    assert.deepEqual(even.seen, [1, 3]);
+    graph.inject('split', [packet(4, 5), packet(5, 7)]);
+    assert.deepEqual(odd.seen, [0, 2, 4, 5]);
+    assert.equal(graph.counters('odd').calls, 2);
+    assert.equal(graph.counters('odd').vectors, 4);
+    assert.equal(graph.counters('even').calls, 1);
+  });
+
   test('error-drop counts every reason of every node, however the drops interleave', () => {
     /** Drops bytes 0 and 255 with two reasons, passes the rest on to `classify`. */
     const screen: GraphNode = {

@@ -55,6 +55,8 @@ export class DecodeNode implements GraphNode {
   /** deps.registry and deps.keyIndex, one load away: every layer of every packet reads both. */
   private readonly registry: DecoderRegistry;
   private readonly keyIndex: CodeTable<number>;
+  /** The next index of each packet of the frame being processed; grows with the vectors. */
+  private nexts = new Uint16Array(0);
 
   constructor(
     spec: DecodeNodeSpec,
@@ -72,13 +74,17 @@ export class DecodeNode implements GraphNode {
 
   process(frame: Frame, out: NodeOutput): void {
     const packets = frame.packets;
-    // Packets this node sends to itself (IP in IP) go to its next frame, not this one.
     const count = frame.count;
+    if (this.nexts.length < count) this.nexts = new Uint16Array(count);
+    const nexts = this.nexts;
     for (let i = 0; i < count; i++) {
       const pkt = packets[i]!;
       if (pkt.trace !== null) pkt.traceFrom = pkt.layers.length;
-      out.enqueue(this.decodeInto(pkt), pkt);
+      nexts[i] = this.decodeInto(pkt);
     }
+    // Handed on after the loop: packets this node sends to itself (IP in IP) go to its next
+    // frame, not this one; and a vector whose packets all go one way moves as a whole.
+    out.enqueueToNext(nexts);
   }
 
   traceLines(pkt: GraphPacket): string[] {
@@ -98,12 +104,14 @@ export class DecodeNode implements GraphNode {
     const last = pkt.lastLayer;
     let next = last === undefined ? linkTypeNext(pkt.linkType) : last.next;
     let start = last === undefined ? 0 : last.payloadOffset;
-    let end = last === undefined ? data.length : last.payloadEnd;
+    // caplen is data.length, as a small integer: the typed array's length is a double to the
+    // compiler, and `end` would carry conversions through the walk.
+    let end = last === undefined ? pkt.caplen : last.payloadEnd;
     let layer: Layer | null = null;
     let guard = 0;
     while (next !== null && guard++ < 16) {
       const decoder = this.registry.lookup(next);
-      if (!decoder) break;
+      if (decoder === undefined) break;
       layer = decoder(data, start, end);
       pkt.layers.push(layer);
       next = layer.next;
@@ -112,8 +120,11 @@ export class DecodeNode implements GraphNode {
       end = layer.payloadEnd;
     }
     if (layer === null) return 0;
-    const routed = this.router?.route(pkt, layer);
-    return routed ? (this.nextIndex.get(routed) ?? 0) : this.indexFor(next);
+    if (this.router !== null) {
+      const routed = this.router.route(pkt, layer);
+      if (routed !== null) return this.nextIndex.get(routed) ?? 0;
+    }
+    return this.indexFor(next);
   }
 
   /** Index of the node handling `next` (key, then altKey); 0 (the done node) when none does. */
