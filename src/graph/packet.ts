@@ -1,5 +1,5 @@
 import type { Layer } from '../decode/layer.js';
-import { frameView, WindowRecord, type ByteWindow } from '../pcap/parser.js';
+import { frameView, WindowRecord, type ByteWindow, type RecordFactory } from '../pcap/parser.js';
 import type { FramedRecord, PacketRecord } from '../pcap/record.js';
 import type { PacketTrace } from './trace.js';
 
@@ -99,32 +99,19 @@ export class GraphPacket implements FramedRecord {
     this.view = win === null ? bytes : null;
   }
 
-  /** The record factory (RecordFactory) for readers whose records go into the graph. */
-  static fromWindow(
-    this: void,
-    win: ByteWindow,
-    offset: number,
-    caplen: number,
-    origLen: number,
-    tsSec: number,
-    tsNsec: number,
-    linkType: number,
-    interfaceId: number,
-    rawHeader: number,
-  ): GraphPacket {
-    return new GraphPacket(
-      win,
-      win.bytes,
-      offset,
-      caplen,
-      origLen,
-      tsSec,
-      tsNsec,
-      linkType,
-      interfaceId,
-      rawHeader,
-    );
-  }
+  /** The record factory for readers whose records go into the graph. */
+  static readonly fromWindow: RecordFactory<GraphPacket> = (
+    win,
+    offset,
+    caplen,
+    origLen,
+    tsSec,
+    tsNsec,
+    linkType,
+    interfaceId,
+    rawHeader,
+  ) =>
+    new GraphPacket(win, win.bytes, offset, caplen, origLen, tsSec, tsNsec, linkType, interfaceId, rawHeader);
 
   /** A packet for a record made elsewhere (another reader's, a test's), arriving `seq`th. */
   static fromRecord(seq: number, record: PacketRecord): GraphPacket {
