@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
 import { meshtap } from '../helpers/cli.js';
+import { pcapngBlock } from '../helpers/pcapng.js';
 import { runTool, tryTool } from '../helpers/tools.js';
 
 const DNS_TCP = corpusPcap('tcpdump__dns_tcp.pcap');
@@ -87,15 +88,6 @@ describe('meshtap read', () => {
     // Hand-built little-endian pcapng (RFC draft-ietf-opsawg-pcapng): SHB, IDB (Ethernet),
     // and two EPBs of a 14-byte frame, the first with epb_flags 0x00000002 (outbound) and a
     // comment, the second with epb_flags 0x00000001 (inbound).
-    const block = (type: number, body: Buffer): Buffer => {
-      const len = 12 + body.length;
-      const head = Buffer.alloc(8);
-      head.writeUInt32LE(type, 0);
-      head.writeUInt32LE(len, 4);
-      const tail = Buffer.alloc(4);
-      tail.writeUInt32LE(len, 0);
-      return Buffer.concat([head, body, tail]);
-    };
     const option = (code: number, value: Buffer): Buffer => {
       const head = Buffer.alloc(4);
       head.writeUInt16LE(code, 0);
@@ -107,11 +99,11 @@ describe('meshtap read', () => {
       b.writeUInt32LE(n, 0);
       return b;
     };
-    const shb = block(0x0a0d0d0a, Buffer.from('4d3c2b1a01000000ffffffffffffffff', 'hex'));
-    const idb = block(1, Buffer.from('0100000000000400', 'hex'));
+    const shb = pcapngBlock(0x0a0d0d0a, Buffer.from('4d3c2b1a01000000ffffffffffffffff', 'hex'));
+    const idb = pcapngBlock(1, Buffer.from('0100000000000400', 'hex'));
     const frame = Buffer.from('ffffffffffff0200000000010800', 'hex');
     const epb = (usLow: number, options: Buffer): Buffer =>
-      block(
+      pcapngBlock(
         6,
         Buffer.concat([u32(0), u32(0), u32(usLow), u32(14), u32(14), frame, Buffer.alloc(2), options]),
       );

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { corpusCaptures, corpusPcap } from '../helpers/corpus.js';
+import { pcapngBlock } from '../helpers/pcapng.js';
 import {
   CAPTURE_ERROR_CODES as E,
   copyRecord,
@@ -181,15 +182,6 @@ describe('streaming reader', () => {
  * EPB, a 60-byte EPB. Large units straddle the reader's 1 MiB chunks.
  */
 function bigPcapng(): Buffer {
-  const block = (type: number, body: Buffer): Buffer => {
-    const length = 12 + body.length;
-    const head = Buffer.alloc(8);
-    head.writeUInt32LE(type, 0);
-    head.writeUInt32LE(length, 4);
-    const tail = Buffer.alloc(4);
-    tail.writeUInt32LE(length, 0);
-    return Buffer.concat([head, body, tail]);
-  };
   const shb = Buffer.alloc(16);
   shb.writeUInt32LE(0x1a2b3c4d, 0);
   shb.writeUInt16LE(1, 4);
@@ -204,15 +196,15 @@ function bigPcapng(): Buffer {
     body.writeUInt32LE(1000, 8);
     body.writeUInt32LE(size, 12);
     body.writeUInt32LE(size, 16);
-    return block(6, body);
+    return pcapngBlock(6, body);
   };
   const custom = Buffer.alloc(3 * 1024 * 1024);
   custom.writeUInt32LE(32473, 0);
   return Buffer.concat([
-    block(0x0a0d0d0a, shb),
-    block(1, idb),
+    pcapngBlock(0x0a0d0d0a, shb),
+    pcapngBlock(1, idb),
     epb(200_000),
-    block(0x40000bad, custom),
+    pcapngBlock(0x40000bad, custom),
     epb(60),
     epb(262_144),
     epb(60),
