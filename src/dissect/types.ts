@@ -10,12 +10,19 @@ export interface DissectLimits {
   maxHeaderBytes: number;
   /** Outstanding requests remembered per stream while waiting for responses. */
   maxPendingExchanges: number;
+  /**
+   * Whether message bodies are kept and decoded for the entries' `body` text. Outputs that
+   * show no body (the entry table) turn it off: bodies are then counted, with the same size
+   * and truncation as when kept, but not copied, decompressed or turned into text.
+   */
+  bodyText: boolean;
 }
 
 export const DEFAULT_DISSECT_LIMITS: DissectLimits = {
   maxBodyBytes: 1 << 20,
   maxHeaderBytes: 256 << 10,
   maxPendingExchanges: 1024,
+  bodyText: true,
 };
 
 /**

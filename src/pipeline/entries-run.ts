@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Entry, EntryDraft } from '../dissect/entry.js';
+import { DEFAULT_DISSECT_LIMITS } from '../dissect/types.js';
 import type { CaptureReader } from '../pcap/index.js';
 import type { MeshtapError } from '../util/errors.js';
 import type { TraceSpec } from '../cli/options.js';
@@ -151,7 +152,11 @@ export async function runEntriesPipeline(opts: EntriesOptions): Promise<EntriesR
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const writer = new EntryWriter(opts.format, stdout);
-  const plane = new FlowPlane({ onEntry: (draft) => writer.add(numbered(writer.nextId(), draft)) });
+  const plane = new FlowPlane({
+    // The table shows no bodies: they are counted (size, truncation), not copied and decoded.
+    limits: opts.format === 'table' ? { ...DEFAULT_DISSECT_LIMITS, bodyText: false } : undefined,
+    onEntry: (draft) => writer.add(numbered(writer.nextId(), draft)),
+  });
   const input = new CaptureSource(opts.source, opts.filter, opts.traces);
   const graph = buildEntriesGraph({ filter: input.graphFilter, plane });
   armTraces(graph, opts.traces);

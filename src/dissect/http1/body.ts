@@ -41,6 +41,7 @@ export function summarizeBody(
   limit: number,
 ): BodySummary {
   const summary: BodySummary = { size: body.size, truncated: body.truncated, contentType };
+  if (!body.keep) return summary;
   let shown = body.bytes();
   const coding = contentEncoding?.trim().toLowerCase() ?? '';
   if (coding !== '' && coding !== 'identity' && isKnownCoding(coding)) {

@@ -65,13 +65,13 @@ export class Exchange {
  */
 export function requestParts(line: RequestLine, headers: HeaderField[], ctx: StreamContext): RequestParts {
   const { method, target, version } = line;
-  const body = new BodyCollector(ctx.limits.maxBodyBytes, ctx);
+  const body = new BodyCollector(ctx.limits.maxBodyBytes, ctx, ctx.limits.bodyText);
   return { method, target, version, headers, body, trailers: null };
 }
 
 export function responseParts(line: StatusLine, headers: HeaderField[], ctx: StreamContext): ResponseParts {
   const { status, reason, version } = line;
-  const body = new BodyCollector(ctx.limits.maxBodyBytes, ctx);
+  const body = new BodyCollector(ctx.limits.maxBodyBytes, ctx, ctx.limits.bodyText);
   return { status, reason, version, headers, body, trailers: null };
 }
 

@@ -63,8 +63,9 @@ export function describeBody(
 ): BodyView | undefined {
   if (body.size === 0) return undefined;
   const view: BodyView = { size: body.size, mimeType };
-  let bytes: Uint8Array = body.bytes();
   if (body.truncated) view.truncated = true;
+  if (!body.keep) return view;
+  let bytes: Uint8Array = body.bytes();
   const encoding = contentEncoding.trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity') {
     const decoded = decodeContent(bytes, encoding, max);

@@ -20,10 +20,10 @@ export class StreamSide {
   lastTsUs = -1;
 
   constructor(
-    maxBodyBytes: number,
+    limits: DissectLimits,
     private readonly meter: ByteMeter,
   ) {
-    this.body = new BodyCollector(maxBodyBytes, meter);
+    this.body = new BodyCollector(limits.maxBodyBytes, meter, limits.bodyText);
   }
 
   /** Counts a frame of this side. */
@@ -65,8 +65,8 @@ export class H2Stream {
     limits: DissectLimits,
     private readonly waiting: WaitingExchanges,
   ) {
-    this.request = new StreamSide(limits.maxBodyBytes, waiting.meter);
-    this.response = new StreamSide(limits.maxBodyBytes, waiting.meter);
+    this.request = new StreamSide(limits, waiting.meter);
+    this.response = new StreamSide(limits, waiting.meter);
     waiting.opened();
   }
 

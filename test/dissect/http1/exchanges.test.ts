@@ -158,6 +158,29 @@ describe('http1 exchanges', () => {
     assert.deepEqual(entries[0].flags, ['body_truncated']);
   });
 
+  test('bodyText off: bodies are counted as when kept (size, truncation), neither kept nor decoded', () => {
+    const gz = gzipSync(Buffer.from('x'.repeat(100_000)));
+    const head = `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Type: text/plain\r\nContent-Length: ${gz.length}\r\n\r\n`;
+    const chunks = [c(0, 'GET / HTTP/1.1\r\n\r\n', 1), c(1, Buffer.concat([Buffer.from(head), gz]), 2)];
+    const kept = recordingContext({ limits: { maxBodyBytes: 64 } });
+    const counted = recordingContext({ limits: { maxBodyBytes: 64, bodyText: false } });
+    for (const { ctx } of [kept, counted]) {
+      const d = http1Dissector.create(ctx);
+      for (const ch of chunks) d.data(ch.dir, ch.bytes, ch.tsUs);
+      d.end(3);
+    }
+    const [k] = kept.rec.entries;
+    const [n] = counted.rec.entries;
+    // gz is longer than 64 bytes: both cut it; only the kept one holds and decodes its first 64.
+    assert.equal(body(res(k)).truncated, true);
+    assert.equal(typeof body(res(k)).text, 'string');
+    assert.deepEqual(body(res(n)), { size: gz.length, truncated: true, contentType: 'text/plain' });
+    assert.deepEqual(n.flags, k.flags);
+    assert.deepEqual(n.flags, ['body_truncated']);
+    assert.equal(counted.ledger.held, 0);
+    assert.ok(counted.ledger.peak < kept.ledger.peak, `${counted.ledger.peak} < ${kept.ledger.peak}`);
+  });
+
   test('WebSocket upgrade: the 101 exchange is emitted flagged and parsing stops', () => {
     const { entries } = run([
       c(0, 'GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', 1),

@@ -93,6 +93,14 @@ describe('HTTP/2 frames', () => {
     assert.equal(e.requestSize, 9 + 1 + 5 + 4 + 3 + 9 + GET_ROOT.length - 4);
   });
 
+  test('bodyText off: the body is counted, not kept or turned into text; the rest of the entry is the same', () => {
+    const kept = run(CONVERSATION).entries[0];
+    const counted = run(CONVERSATION, { bodyText: false }).entries[0];
+    assert.deepEqual(counted.response?.body, { size: 11, mimeType: 'text/plain' });
+    const withoutBody = (e: typeof kept) => ({ ...e, response: { ...e.response, body: undefined } });
+    assert.deepEqual(withoutBody(counted), withoutBody(kept));
+  });
+
   test('every split of the byte stream gives the same entry', () => {
     const whole = run(CONVERSATION).entries;
     for (let i = 0; i < CONVERSATION.length; i++) {
