@@ -126,7 +126,7 @@ export class TcpReassemblyNode implements GraphNode {
     const stats = mark?.session.tcp?.stats;
     if (!mark || !stats) return [];
     return [
-      `delivered ${stats.deliveredBytes[0]} client / ${stats.deliveredBytes[1]} server bytes, ${mark.session.queue.size} events queued`,
+      `delivered ${stats.deliveredBytes[0]} client / ${stats.deliveredBytes[1]} server bytes, ${mark.session.queuedEvents} events queued`,
       `gaps ${stats.gaps} (${stats.gapBytes} bytes), retransmissions ${stats.retransmissions}, out of order ${stats.outOfOrder}`,
     ];
   }
@@ -142,7 +142,7 @@ export class DatagramInputNode implements GraphNode {
       const pkt = frame.packets[i]!;
       const mark = markOf(pkt);
       const payload = pkt.data.subarray(mark.l4.payloadOffset, mark.l4.payloadEnd);
-      if (payload.length > 0) mark.session.datagrams?.datagram(mark.dir, payload, pkt.tsUs);
+      if (payload.length > 0) mark.session.datagram(mark.dir, payload, pkt.tsUs);
       out.enqueue(0, pkt);
     }
   }

@@ -15,29 +15,64 @@ import {
   type ReassemblyHooks,
   type ReassemblyLimits,
 } from '../flow/tcp-reassembly.js';
-import { DatagramStream } from '../flow/udp-stream.js';
-import { StreamEventQueue } from './stream-events.js';
+import type { Direction, StreamDissector } from '../dissect/types.js';
+import { StreamEventQueue, type EventChain } from './stream-events.js';
 
 export type Transport = 'tcp' | 'udp' | 'sctp';
 
 /**
  * Everything meshtap keeps for one L4 stream, and the stream's context for its dissector.
  * A capture can hold hundreds of thousands of flows at once, so a session holds only what
- * it must: being the context itself (methods, not closures over a context object) and
+ * it must: being the context itself (methods, not closures over a context object), the
+ * sink of its reassembler and of its datagrams (queued in the plane's one event queue), and
  * formatting its endpoints when asked (once per entry) instead of keeping two objects and
  * two strings per flow.
  */
-export class FlowSession implements StreamContext, ReassemblyHooks {
-  readonly queue = new StreamEventQueue();
+export class FlowSession implements StreamContext, ReassemblyHooks, StreamDissector, EventChain {
   tcp: TcpReassembler | null = null;
-  datagrams: DatagramStream | null = null;
   selector: ProtocolSelector | null = null;
+  firstEvent = -1;
+  lastEvent = -1;
+  /** A datagram stream (no reassembler) ended: later datagrams are ignored. */
+  private datagramsEnded = false;
 
   constructor(
     readonly transport: Transport,
     private readonly flow: Flow<FlowSession>,
     private readonly plane: FlowPlane,
   ) {}
+
+  /** Bytes for the dissector (from the reassembler), queued until the dissect node runs. */
+  data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
+    this.plane.events.data(this, dir, bytes, tsUs);
+  }
+
+  gap(dir: Direction, length: number, tsUs: number): void {
+    this.plane.events.gap(this, dir, length, tsUs);
+  }
+
+  end(tsUs: number): void {
+    this.plane.events.end(this, tsUs);
+  }
+
+  /** Events queued for the dissector (trace lines). */
+  get queuedEvents(): number {
+    return this.plane.events.queued(this);
+  }
+
+  /** A UDP datagram or SCTP DATA chunk: one message, no reassembly. */
+  datagram(dir: Direction, payload: Uint8Array, tsUs: number): void {
+    if (!this.datagramsEnded) this.data(dir, payload, tsUs);
+  }
+
+  /** The flow ended: the reassembler flushes what it holds, then the stream's end is queued (once). */
+  endStream(tsUs: number): void {
+    if (this.tcp !== null) this.tcp.end(tsUs);
+    else if (!this.datagramsEnded) {
+      this.datagramsEnded = true;
+      this.end(tsUs);
+    }
+  }
 
   get streamId(): number {
     return this.flow.id;
@@ -96,6 +131,8 @@ export interface FlowPlaneOptions {
  */
 export class FlowPlane {
   readonly table: FlowTable<FlowSession>;
+  /** What the sessions' reassemblers and datagrams produced, waiting for the dissect node. */
+  readonly events = new StreamEventQueue();
   readonly anomalies = new Map<string, number>();
   readonly protocols = new Map<string, number>();
   /**
@@ -124,19 +161,15 @@ export class FlowPlane {
   open(flow: Flow<FlowSession>, transport: Transport): FlowSession {
     const session = new FlowSession(transport, flow, this);
     session.selector = new ProtocolSelector(this.options.dissectors ?? DISSECTORS, session);
-    if (transport === 'tcp') {
-      session.tcp = new TcpReassembler(session.queue, this.reassemblyLimits, session);
-    } else {
-      session.datagrams = new DatagramStream(session.queue);
-    }
+    if (transport === 'tcp') session.tcp = new TcpReassembler(session, this.reassemblyLimits, session);
     flow.value = session;
     return session;
   }
 
   /** Feeds a session's queued stream events to its dissector. */
   dissect(session: FlowSession): number {
-    if (session.selector === null || session.queue.size === 0) return 0;
-    return session.queue.drainInto(session.selector);
+    if (session.selector === null || session.firstEvent < 0) return 0;
+    return this.events.drainInto(session, session.selector);
   }
 
   /** End of input: every flow ends and is flushed. */
@@ -164,8 +197,7 @@ export class FlowPlane {
     const stop = Math.min(this.ended.length, this.endedFlushed + max);
     for (; this.endedFlushed < stop; this.endedFlushed++) {
       const { session, tsUs } = this.ended[this.endedFlushed];
-      session.tcp?.end(tsUs);
-      session.datagrams?.end(tsUs);
+      session.endStream(tsUs);
       this.dissect(session);
       if (session.selector?.protocol) this.count(this.protocols, session.selector.protocol);
     }

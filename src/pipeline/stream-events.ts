@@ -1,53 +1,114 @@
 import type { Direction, StreamDissector } from '../dissect/types.js';
 
-interface StreamEvent {
-  dir: Direction;
-  /** The delivered bytes for data events; null for gap and end events. */
-  bytes: Uint8Array | null;
-  gapLength: number;
-  isEnd: boolean;
-  tsUs: number;
+const DATA = 0;
+const GAP = 1;
+const END = 2;
+const NONE = -1;
+
+/** A stream's events in the queue: the first and the last (NONE when it has none queued). */
+export interface EventChain {
+  firstEvent: number;
+  lastEvent: number;
 }
 
 /**
- * Holds what a flow's reassembler produced during one vector until the dissect node runs:
- * reassembly and dissection are separate graph nodes. Drained every vector, so it stays
- * small, and so it holds the bytes without copying them: they are views into the vector's
- * packets (valid until the reader's next batch, after the graph has drained) or segments the
- * reassembler copied out of earlier packets and never writes again. (A copy here was an
- * allocation per segment and datagram; the dissectors copy what they keep.)
+ * Holds what the reassemblers produced during one vector until the dissect node runs:
+ * reassembly and dissection are separate graph nodes. One queue serves every stream, each
+ * stream's events linked in order through `next`, and the events are columns of typed
+ * arrays rather than objects: a queue (and its array) per stream were two more objects for
+ * each of the hundreds of thousands of flows a capture holds, for the collector to trace on
+ * every full collection, and an event object and a fresh array per packet were garbage.
+ *
+ * The bytes are not copied: they are views into the vector's packets (valid until the
+ * reader's next batch, after the graph has drained) or segments the reassembler copied out of
+ * earlier packets and never writes again; the dissectors copy what they keep. Once every
+ * queued event was replayed, the queue starts again from its first slot.
  */
-export class StreamEventQueue implements StreamDissector {
-  private events: StreamEvent[] = [];
+export class StreamEventQueue {
+  private size = 0;
+  /** Queued and not yet replayed. */
+  private waiting = 0;
+  private bytes: Array<Uint8Array | null> = [];
+  private kinds = new Uint8Array(64);
+  private dirs = new Uint8Array(64);
+  private gapLengths = new Float64Array(64);
+  private times = new Float64Array(64);
+  private next = new Int32Array(64);
 
-  get size(): number {
-    return this.events.length;
+  data(chain: EventChain, dir: Direction, bytes: Uint8Array, tsUs: number): void {
+    this.push(chain, DATA, dir, bytes, 0, tsUs);
   }
 
-  data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
-    this.events.push({ dir, bytes, gapLength: 0, isEnd: false, tsUs });
+  gap(chain: EventChain, dir: Direction, length: number, tsUs: number): void {
+    this.push(chain, GAP, dir, null, length, tsUs);
   }
 
-  gap(dir: Direction, length: number, tsUs: number): void {
-    this.events.push({ dir, bytes: null, gapLength: length, isEnd: false, tsUs });
+  end(chain: EventChain, tsUs: number): void {
+    this.push(chain, END, 0, null, 0, tsUs);
   }
 
-  end(tsUs: number): void {
-    this.events.push({ dir: 0, bytes: null, gapLength: 0, isEnd: true, tsUs });
+  /** Events the stream has queued (for trace lines). */
+  queued(chain: EventChain): number {
+    let n = 0;
+    for (let e = chain.firstEvent; e !== NONE; e = this.next[e]) n++;
+    return n;
   }
 
-  /** Replays the queued events, in order, into the stream's dissector. Returns the bytes replayed. */
-  drainInto(target: StreamDissector): number {
-    const events = this.events;
-    this.events = [];
-    let bytes = 0;
-    for (const e of events) {
-      if (e.bytes !== null) {
-        bytes += e.bytes.length;
-        target.data(e.dir, e.bytes, e.tsUs);
-      } else if (e.isEnd) target.end(e.tsUs);
-      else target.gap(e.dir, e.gapLength, e.tsUs);
+  /** Replays the stream's queued events, in order, into its dissector. Returns the bytes replayed. */
+  drainInto(chain: EventChain, target: StreamDissector): number {
+    let e = chain.firstEvent;
+    chain.firstEvent = NONE;
+    chain.lastEvent = NONE;
+    let replayed = 0;
+    while (e !== NONE) {
+      const kind = this.kinds[e];
+      const data = this.bytes[e];
+      this.waiting--;
+      if (kind === DATA) {
+        this.bytes[e] = null;
+        replayed += data!.length;
+        target.data(this.dirs[e] as Direction, data!, this.times[e]);
+      } else if (kind === GAP) target.gap(this.dirs[e] as Direction, this.gapLengths[e], this.times[e]);
+      else target.end(this.times[e]);
+      e = this.next[e];
     }
-    return bytes;
+    if (this.waiting === 0) this.size = 0;
+    return replayed;
   }
+
+  private push(
+    chain: EventChain,
+    kind: number,
+    dir: Direction,
+    bytes: Uint8Array | null,
+    gapLength: number,
+    tsUs: number,
+  ): void {
+    if (this.size === this.kinds.length) this.grow();
+    const e = this.size++;
+    this.waiting++;
+    this.kinds[e] = kind;
+    this.dirs[e] = dir;
+    this.bytes[e] = bytes;
+    this.gapLengths[e] = gapLength;
+    this.times[e] = tsUs;
+    this.next[e] = NONE;
+    if (chain.lastEvent === NONE) chain.firstEvent = e;
+    else this.next[chain.lastEvent] = e;
+    chain.lastEvent = e;
+  }
+
+  private grow(): void {
+    const capacity = this.kinds.length * 2;
+    this.kinds = grown(this.kinds, new Uint8Array(capacity));
+    this.dirs = grown(this.dirs, new Uint8Array(capacity));
+    this.gapLengths = grown(this.gapLengths, new Float64Array(capacity));
+    this.times = grown(this.times, new Float64Array(capacity));
+    this.next = grown(this.next, new Int32Array(capacity));
+  }
+}
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
