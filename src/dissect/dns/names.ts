@@ -19,19 +19,26 @@ export interface NameResult {
 export const ROOT_NAME = '<Root>';
 
 /**
- * The labels of the name being read, pointers followed, as length octet then label octets:
- * the name without its compression, which is what the cache below compares. Shared: a name
- * is read whole before the next one starts.
+ * Where the name being read lies in the message: its labels are the runs [start, end) of
+ * `message` between the pointers followed (at most MAX_POINTER_HOPS + 1 runs). Shared: a
+ * name is read whole before the next one starts. Reading a name only skips from label to
+ * label; its octets are compared with the cache, or copied to be spelled, only after.
  */
+const runStarts = new Int32Array(MAX_POINTER_HOPS + 1);
+const runEnds = new Int32Array(MAX_POINTER_HOPS + 1);
+/** The labels of a name, pointers followed, as length octet then label octets (the name without its compression). */
 const wire = new Uint8Array(MAX_NAME_OCTETS);
 /** The presentation text of a name being spelled: at most 4 characters an octet (`\DDD`). */
 const text = Buffer.allocUnsafe(MAX_NAME_OCTETS * 4);
 
 /**
- * Names seen lately, by a hash of their labels (FNV-1a's step from zero): a direct-mapped cache, so bounded (a slot
+ * Names seen lately, by a hash of their labels: a direct-mapped cache, so bounded (a slot
  * holds the last name that hashed to it) and without eviction bookkeeping. DNS traffic asks
  * for the same few names over and over, and spelling a name costs a pass that escapes every
- * octet and a string; comparing its labels with the ones cached costs a compare.
+ * octet and a string; comparing its labels with the ones cached costs a compare. The hash
+ * takes each label's length and its first, middle and last octets rather than every octet
+ * (the compare is exact whatever the hash): hashing and copying every octet was most of the
+ * cost of reading a name.
  */
 const CACHE_SLOTS = 4096;
 const cachedWires: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS).fill(
@@ -59,62 +66,101 @@ function walkName(msg: Uint8Array, offset: number, spell: boolean): NameResult {
   let hops = 0;
   let octets = 0;
   let hash = 0;
-  // Module constants are loaded (and checked) again on every use in a loop: once, here.
-  const labels = wire;
+  // The labels run from runStart until the end or the next pointer.
+  let runStart = pos;
   while (true) {
-    if (pos >= msg.length) return broken(next, hops, 'dns.truncated_name', spell ? octets : 0);
+    if (pos >= msg.length) return broken(msg, runStart, pos, next, hops, 'dns.truncated_name', spell);
     const len = msg[pos];
     if (len === 0) {
-      const name = !spell ? '' : octets === 0 ? ROOT_NAME : cachedName(octets, hash);
+      runStarts[hops] = runStart;
+      runEnds[hops] = pos;
+      const name = !spell ? '' : octets === 0 ? ROOT_NAME : cachedName(msg, hops, octets, hash);
       return { name, next: next < 0 ? pos + 1 : next, problem: null, hops };
     }
     if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= msg.length) return broken(next, hops, 'dns.truncated_name', spell ? octets : 0);
+      if (pos + 1 >= msg.length) return broken(msg, runStart, pos, next, hops, 'dns.truncated_name', spell);
       const target = ((len & 0x3f) << 8) | msg[pos + 1];
       if (next < 0) next = pos + 2;
-      if (target >= pos || ++hops > MAX_POINTER_HOPS) {
-        return broken(next, hops, 'dns.compression_loop', spell ? octets : 0);
+      if (target >= pos) return broken(msg, runStart, pos, next, hops, 'dns.compression_loop', spell);
+      if (hops === MAX_POINTER_HOPS) {
+        return broken(msg, runStart, pos, next, hops + 1, 'dns.compression_loop', spell);
       }
+      runStarts[hops] = runStart;
+      runEnds[hops] = pos;
+      hops++;
       pos = target;
+      runStart = pos;
       continue;
     }
-    if ((len & 0xc0) !== 0) return broken(next, hops, 'dns.bad_label_type', spell ? octets : 0);
-    if (pos + 1 + len > msg.length) return broken(next, hops, 'dns.truncated_name', spell ? octets : 0);
+    if ((len & 0xc0) !== 0) return broken(msg, runStart, pos, next, hops, 'dns.bad_label_type', spell);
+    if (pos + 1 + len > msg.length)
+      return broken(msg, runStart, pos, next, hops, 'dns.truncated_name', spell);
     if (octets + len + 1 > MAX_NAME_OCTETS)
-      return broken(next, hops, 'dns.name_too_long', spell ? octets : 0);
-    if (spell) {
-      for (let i = pos; i <= pos + len; i++) {
-        const b = msg[i];
-        labels[octets++] = b;
-        // FNV-1a's step. The prime is written here, not as a module constant, which the
-        // compiled loop loaded, checked and converted on every octet.
-        hash = Math.imul(hash ^ b, 0x01000193);
-      }
-    } else octets += len + 1;
+      return broken(msg, runStart, pos, next, hops, 'dns.name_too_long', spell);
+    // FNV-1a's step over the label's length and first, middle and last octets. The prime is
+    // written here, not as a module constant, which the compiled loop loaded and checked on every use.
+    hash = Math.imul(hash ^ (len | (msg[pos + 1] << 8) | (msg[pos + 1 + (len >> 1)] << 16)), 0x01000193);
+    hash = Math.imul(hash ^ msg[pos + len], 0x01000193);
+    octets += len + 1;
     pos += 1 + len;
   }
 }
 
-/** When no pointer was met, the name's end is unknown (`next` -1) and parsing of the section stops. The labels read so far are the name. */
-function broken(next: number, hops: number, problem: string, octets: number): NameResult {
-  return { name: spellLabels(octets), next, problem, hops };
+/**
+ * When no pointer was met, the name's end is unknown (`next` -1) and parsing of the section
+ * stops. The labels read so far, up to `pos` in the run started at `runStart`, are the name.
+ */
+function broken(
+  msg: Uint8Array,
+  runStart: number,
+  pos: number,
+  next: number,
+  hops: number,
+  problem: string,
+  spell: boolean,
+): NameResult {
+  let name = '';
+  if (spell) {
+    // The run being read is the last: one after each pointer followed (hops counts one more
+    // when the pointer over the limit is what broke the name).
+    const last = Math.min(hops, MAX_POINTER_HOPS);
+    runStarts[last] = runStart;
+    runEnds[last] = pos;
+    name = spellLabels(gather(msg, last));
+  }
+  return { name, next, problem, hops };
 }
 
-/** The name whose labels are `wire[0, octets)`, from the cache when it holds them. */
-function cachedName(octets: number, hash: number): string {
+/** The name whose labels are the runs 0..`last` of `msg`, `octets` of them, from the cache when it holds them. */
+function cachedName(msg: Uint8Array, last: number, octets: number, hash: number): string {
   const slot = hash & (CACHE_SLOTS - 1);
   const known = cachedWires[slot];
-  if (known !== undefined && known.length === octets && sameLabels(known, octets)) return cachedNames[slot];
+  if (known !== undefined && known.length === octets && sameLabels(known, msg, last))
+    return cachedNames[slot];
+  gather(msg, last);
   const name = spellLabels(octets);
   cachedWires[slot] = wire.slice(0, octets);
   cachedNames[slot] = name;
   return name;
 }
 
-function sameLabels(known: Uint8Array, octets: number): boolean {
-  const labels = wire;
-  for (let i = 0; i < octets; i++) if (known[i] !== labels[i]) return false;
+function sameLabels(known: Uint8Array, msg: Uint8Array, last: number): boolean {
+  let k = 0;
+  for (let r = 0; r <= last; r++) {
+    const end = runEnds[r];
+    for (let i = runStarts[r]; i < end; i++) if (known[k++] !== msg[i]) return false;
+  }
   return true;
+}
+
+/** Copies the runs 0..`last` of `msg` into `wire`; returns the octets copied. */
+function gather(msg: Uint8Array, last: number): number {
+  let octets = 0;
+  for (let r = 0; r <= last; r++) {
+    wire.set(msg.subarray(runStarts[r], runEnds[r]), octets);
+    octets += runEnds[r] - runStarts[r];
+  }
+  return octets;
 }
 
 /** Labels joined by dots; printable ASCII as is, dots inside a label, backslashes and other bytes escaped as in zone files. */

@@ -169,6 +169,39 @@ describe('dns messages', () => {
     assert.deepEqual(anomalies, ['dns.compression_loop']);
   });
 
+  test('names that differ only in octets the cache does not hash, alone or behind a pointer, come back exact', () => {
+    // The cache hashes each label's length and first, middle and last octets: "a1c2e" and
+    // "a3c4e" (offsets 1 and 3 differ) hash alike and must be told apart by the compare.
+    const question = (label: string): Buffer =>
+      Buffer.concat([
+        hex('0001 0100 0001 0000 0000 0000'),
+        Buffer.from(`\x05${label}\x04test\x00`, 'latin1'),
+        hex('0001 0001'),
+      ]);
+    // A response whose question is `label`.test and whose CNAME answer is `other` + a pointer
+    // to the question's "test" (offset 18): the answer's labels are in two runs of the message.
+    const response = (label: string, other: string): Buffer =>
+      Buffer.concat([
+        hex('0001 8180 0001 0001 0000 0000'),
+        Buffer.from(`\x05${label}\x04test\x00`, 'latin1'),
+        hex('0001 0001 c00c 0005 0001 0000003c 0008'),
+        Buffer.from(`\x05${other}`, 'latin1'),
+        hex('c012'),
+      ]);
+    const quiet = { anomaly: () => undefined };
+    for (const [a, b] of [
+      ['a1c2e', 'a3c4e'],
+      ['a3c4e', 'a1c2e'],
+      ['a1c2e', 'a3c4e'],
+    ]) {
+      assert.equal(parseDnsMessage(question(a), false, quiet)?.questions[0].name, `${a}.test`);
+      const r = parseDnsMessage(response(a, b), false, quiet);
+      assert.equal(r?.questions[0].name, `${a}.test`);
+      assert.deepEqual(r?.answers[0].data, `${b}.test`);
+      assert.equal(r?.malformed, undefined);
+    }
+  });
+
   test('names read again come back exact whatever was read between (recent names are cached)', () => {
     // Many more names than a cache could hold, names differing only in case, and labels
     // with bytes shown escaped (a dot inside a label as \., byte 1 as \001).
