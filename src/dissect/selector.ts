@@ -7,6 +7,11 @@ const NO_VERDICT_BYTES = 1024;
 
 type Pending = { dir: Direction; bytes: Uint8Array | null; gap: number; tsUs: number };
 
+/** Told when a dissector claims the stream, so that it can hand the stream's bytes to it directly. */
+export interface SelectorOwner {
+  claimed(dissector: StreamDissector, protocol: string): void;
+}
+
 /**
  * The probe of a direction that has shown nothing, shared: never written (concat makes new
  * arrays), and a `new Uint8Array(0)` is an ArrayBuffer of its own, kept by every flow.
@@ -36,6 +41,7 @@ export class ProtocolSelector implements StreamDissector {
   constructor(
     factories: readonly DissectorFactory[],
     private readonly ctx: StreamContext,
+    private readonly owner: SelectorOwner | null = null,
   ) {
     // One pass, without closures: a selector is made for every flow, and most flows are short.
     const byPort: DissectorFactory[] = [];
@@ -117,6 +123,7 @@ export class ProtocolSelector implements StreamDissector {
       else dissector.gap(p.dir, p.gap, p.tsUs);
     }
     this.release();
+    this.owner?.claimed(dissector, factory.name);
   }
 
   /** Lets go of what only the choice needed: a flow lives on long after its choice. */

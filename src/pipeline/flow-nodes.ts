@@ -178,7 +178,7 @@ export class DissectNode implements GraphNode {
 }
 
 function describe(session: FlowSession, bytes: number, emitted: readonly EntryDraft[]): string[] {
-  const lines = [`${session.selector?.protocol ?? 'detecting'}: ${bytes} bytes dissected`];
+  const lines = [`${session.protocol ?? 'detecting'}: ${bytes} bytes dissected`];
   for (const entry of emitted)
     lines.push(`entry: ${entry.protocol} ${summarize(entry.request ?? entry.response)}`);
   return lines;

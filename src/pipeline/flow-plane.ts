@@ -1,12 +1,14 @@
 import { formatIpv4At, formatIpv6 } from '../decode/format.js';
 import type { EntryDraft, Endpoint } from '../dissect/entry.js';
 import { DISSECTORS } from '../dissect/registry.js';
-import { ProtocolSelector } from '../dissect/selector.js';
+import { ProtocolSelector, type SelectorOwner } from '../dissect/selector.js';
 import {
   DEFAULT_DISSECT_LIMITS,
+  type Direction,
   type DissectLimits,
   type DissectorFactory,
   type StreamContext,
+  type StreamDissector,
 } from '../dissect/types.js';
 import { FlowTable, type Flow, type FlowTableOptions } from '../flow/flow-table.js';
 import {
@@ -15,7 +17,6 @@ import {
   type ReassemblyHooks,
   type ReassemblyLimits,
 } from '../flow/tcp-reassembly.js';
-import type { Direction, StreamDissector } from '../dissect/types.js';
 import { StreamEventQueue, type EventChain } from './stream-events.js';
 
 export type Transport = 'tcp' | 'udp' | 'sctp';
@@ -28,9 +29,18 @@ export type Transport = 'tcp' | 'udp' | 'sctp';
  * formatting its endpoints when asked (once per entry) instead of keeping two objects and
  * two strings per flow.
  */
-export class FlowSession implements StreamContext, ReassemblyHooks, StreamDissector, EventChain {
+export class FlowSession
+  implements StreamContext, ReassemblyHooks, StreamDissector, EventChain, SelectorOwner
+{
   tcp: TcpReassembler | null = null;
-  selector: ProtocolSelector | null = null;
+  /**
+   * Who takes the stream's bytes: its ProtocolSelector until a dissector claims the stream,
+   * then that dissector itself (the selector, done choosing, is let go: one object less a
+   * flow, one call less an event).
+   */
+  dissector: StreamDissector | null = null;
+  private selector: ProtocolSelector | null = null;
+  private claimedBy: string | null = null;
   firstEvent = -1;
   lastEvent = -1;
   /** A datagram stream (no reassembler) ended: later datagrams are ignored. */
@@ -53,6 +63,23 @@ export class FlowSession implements StreamContext, ReassemblyHooks, StreamDissec
 
   end(tsUs: number): void {
     this.plane.events.end(this, tsUs);
+  }
+
+  /** The claiming dissector's name, 'unclaimed', or null while still deciding. */
+  get protocol(): string | null {
+    return this.claimedBy ?? this.selector?.protocol ?? null;
+  }
+
+  /** Starts choosing the stream's dissector among `factories`. */
+  select(factories: readonly DissectorFactory[]): void {
+    this.selector = new ProtocolSelector(factories, this, this);
+    this.dissector = this.selector;
+  }
+
+  claimed(dissector: StreamDissector, protocol: string): void {
+    this.dissector = dissector;
+    this.claimedBy = protocol;
+    this.selector = null;
   }
 
   /** Events queued for the dissector (trace lines). */
@@ -160,7 +187,7 @@ export class FlowPlane {
   /** Creates the session of a new flow: its reassembler (TCP) or datagram stream, and its dissector. */
   open(flow: Flow<FlowSession>, transport: Transport): FlowSession {
     const session = new FlowSession(transport, flow, this);
-    session.selector = new ProtocolSelector(this.options.dissectors ?? DISSECTORS, session);
+    session.select(this.options.dissectors ?? DISSECTORS);
     if (transport === 'tcp') session.tcp = new TcpReassembler(session, this.reassemblyLimits, session);
     flow.value = session;
     return session;
@@ -168,8 +195,8 @@ export class FlowPlane {
 
   /** Feeds a session's queued stream events to its dissector. */
   dissect(session: FlowSession): number {
-    if (session.selector === null || session.firstEvent < 0) return 0;
-    return this.events.drainInto(session, session.selector);
+    if (session.dissector === null || session.firstEvent < 0) return 0;
+    return this.events.drainInto(session, session.dissector);
   }
 
   /** End of input: every flow ends and is flushed. */
@@ -199,7 +226,8 @@ export class FlowPlane {
       const { session, tsUs } = this.ended[this.endedFlushed];
       session.endStream(tsUs);
       this.dissect(session);
-      if (session.selector?.protocol) this.count(this.protocols, session.selector.protocol);
+      const { protocol } = session;
+      if (protocol !== null) this.count(this.protocols, protocol);
     }
     if (this.endedFlushed === this.ended.length) {
       this.ended.length = 0;

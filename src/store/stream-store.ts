@@ -221,7 +221,7 @@ export class StreamStore {
   private dropUnclaimedIn(states: StreamState[]): StreamState[] {
     if (!this.opts.dropUnclaimed) return states;
     return states.filter((s) => {
-      if (s.session.selector?.protocol !== 'unclaimed') return true;
+      if (s.session.protocol !== 'unclaimed') return true;
       this.drop(s);
       return false;
     });
@@ -362,7 +362,7 @@ export class StreamStore {
 
 /** The claiming dissector's name, or null while none has (or none will). */
 function protocolOf(session: FlowSession): string | null {
-  const p = session.selector?.protocol ?? null;
+  const p = session.protocol;
   return p === 'unclaimed' ? null : p;
 }
 
