@@ -1,6 +1,6 @@
 /** AVP decoding (RFC 6733 §4): header, vendor id, padding, typed values, grouped recursion. */
-import { formatIpv4At } from '../../decode/format.js';
-import { hex, ipv6, u32 } from '../util/bytes.js';
+import { formatIpv4At, formatIpv6 } from '../../decode/format.js';
+import { hex, u32 } from '../util/bytes.js';
 import { lookupAvp, type AvpType } from './dictionary.js';
 
 export interface Avp {
@@ -146,6 +146,6 @@ function int64(b: Uint8Array, s: number, signed: boolean): number | string {
 function address(b: Uint8Array, s: number, e: number): string {
   const family = e - s >= 2 ? (b[s] << 8) | b[s + 1] : -1;
   if (family === 1 && e - s === 6) return formatIpv4At(b, s + 2);
-  if (family === 2 && e - s === 18) return ipv6(b, s + 2);
+  if (family === 2 && e - s === 18) return formatIpv6(b, s + 2);
   return hex(b, s, e);
 }

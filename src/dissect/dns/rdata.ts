@@ -1,6 +1,6 @@
 /** Record data decoding for the common types (RFC 1035, 3596, 2782, 6891); others as hex. */
-import { formatIpv4At } from '../../decode/format.js';
-import { hex, ipv6, u16, u32 } from '../util/bytes.js';
+import { formatIpv4At, formatIpv6 } from '../../decode/format.js';
+import { hex, u16, u32 } from '../util/bytes.js';
 import { readName } from './names.js';
 
 export const TYPE_NAMES: Record<number, string> = {
@@ -37,7 +37,7 @@ export function decodeRData(type: number, msg: Uint8Array, start: number, end: n
     case 1:
       return end - start === 4 ? ok(formatIpv4At(msg, start)) : hexOf(msg, start, end, 'dns.bad_rdata');
     case 28:
-      return end - start === 16 ? ok(ipv6(msg, start)) : hexOf(msg, start, end, 'dns.bad_rdata');
+      return end - start === 16 ? ok(formatIpv6(msg, start)) : hexOf(msg, start, end, 'dns.bad_rdata');
     case 2:
     case 5:
     case 12:

@@ -202,6 +202,20 @@ describe('dns messages', () => {
     }
   });
 
+  test('AAAA data in RFC 5952 text, an IPv4-mapped address in its mixed notation (RFC 5952 §5)', () => {
+    // Response: question a.test AAAA, two answers by pointer to it: 2001:db8::1 and ::ffff:192.0.2.1.
+    const response = hex(
+      '0003 8180 0001 0002 0000 0000  01 61 04 74657374 00  001c 0001' +
+        ' c00c 001c 0001 0000003c 0010 20010db8000000000000000000000001' +
+        ' c00c 001c 0001 0000003c 0010 00000000000000000000ffffc0000201',
+    );
+    const r = parseDnsMessage(response, false, { anomaly: () => undefined });
+    assert.deepEqual(
+      r?.answers.map((a) => a.data),
+      ['2001:db8::1', '::ffff:192.0.2.1'],
+    );
+  });
+
   test('names read again come back exact whatever was read between (recent names are cached)', () => {
     // Many more names than a cache could hold, names differing only in case, and labels
     // with bytes shown escaped (a dot inside a label as \., byte 1 as \001).
