@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { createDefaultRegistry, decodePacket, linkTypeName, MAX_LAYERS } from '../../src/decode/index.js';
 import { formatIpv4, formatIpv4At, formatIpv6 } from '../../src/decode/format.js';
@@ -52,6 +53,26 @@ describe('formatIpv6 follows RFC 5952 (section 4 examples)', () => {
     ['fe800000000000008c3606fffe44acaf', 'fe80::8c36:6ff:fe44:acaf'],
   ];
   for (const [hex, text] of cases) test(text, () => assert.equal(formatIpv6(hexBytes(hex), 0), text));
+
+  test('agrees with the WHATWG URL serializer (same rules but for IPv4-mapped), again after other addresses (recent ones are cached)', () => {
+    // Addresses with many zero groups, so runs of every length and position occur; far
+    // more of them than a cache could hold, each spelled twice with others between.
+    const addresses = fc.sample(
+      fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), {
+        minLength: 8,
+        maxLength: 8,
+      }),
+      { numRuns: 5_000, seed: 5952 },
+    );
+    const bytesOf = (groups: number[]) => new Uint8Array(groups.flatMap((g) => [g >> 8, g & 0xff]));
+    const mapped = (g: number[]) => g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff;
+    for (const groups of [...addresses, ...addresses.reverse()]) {
+      if (mapped(groups)) continue;
+      const full = groups.map((g) => g.toString(16)).join(':');
+      const expected = new URL(`http://[${full}]/`).hostname.slice(1, -1);
+      assert.equal(formatIpv6(Uint8Array.of(7, ...bytesOf(groups)), 1), expected, full);
+    }
+  });
 });
 
 describe('formatIpv4', () => {
