@@ -210,3 +210,33 @@ function bigPcapng(): Buffer {
     epb(60),
   ]);
 }
+
+test('name resolution block: IPv4 and IPv6 records with their names, addresses spelled as packet addresses are', async () => {
+  // pcapng spec: NRB records are type (1 IPv4, 2 IPv6), length, address then NUL-ended names,
+  // padded to 32 bits; nrb_record_end (type 0) closes the list. `tshark -qz hosts` on this
+  // file lists the same three addresses, the IPv4-mapped one as ::ffff:192.0.2.9.
+  const record = (type: number, address: string, names: string[]): Buffer => {
+    const value = Buffer.concat([Buffer.from(address, 'hex'), ...names.map((n) => Buffer.from(`${n}\0`))]);
+    const head = Buffer.alloc(4);
+    head.writeUInt16LE(type, 0);
+    head.writeUInt16LE(value.length, 2);
+    return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+  };
+  const shb = Buffer.from('4d3c2b1a01000000ffffffffffffffff', 'hex');
+  const nrb = Buffer.concat([
+    record(1, 'c0000201', ['a.example']),
+    record(2, '20010db8000000000000000000000001', ['b.example', 'b2.example']),
+    record(2, '00000000000000000000ffffc0000209', ['c.example']),
+    Buffer.alloc(4),
+  ]);
+  const file = join(mkdtempSync(join(tmpdir(), 'meshtap-nrb-')), 'names.pcapng');
+  writeFileSync(file, Buffer.concat([pcapngBlock(0x0a0d0d0a, shb), pcapngBlock(4, nrb)]));
+  const reader = await openCapture(file);
+  await drain(reader);
+  assert.equal(reader.error, null);
+  assert.deepEqual(reader.names, [
+    { address: '192.0.2.1', names: ['a.example'] },
+    { address: '2001:db8::1', names: ['b.example', 'b2.example'] },
+    { address: '::ffff:192.0.2.9', names: ['c.example'] },
+  ]);
+});
