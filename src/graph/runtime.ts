@@ -1,5 +1,5 @@
 import { MeshtapError } from '../util/errors.js';
-import { Frame } from './frame.js';
+import { Frame, splitFrame } from './frame.js';
 import type { GraphNode, NodeOutput } from './node.js';
 import type { GraphPacket } from './packet.js';
 import { Tracer } from './trace.js';
@@ -172,8 +172,9 @@ export class Graph {
     let same = 1;
     while (same < count && nexts[same] === first) same++;
     if (same === count) return this.forwardTo(next[first], frame);
-    const packets = frame.packets;
-    for (let i = 0; i < count; i++) this.enqueueAt(next[nexts[i]], packets[i]!);
+    // Each destination's packets move as one frame; the destinations are readied in the
+    // order of their first packet, as enqueuing the packets one by one would.
+    for (const part of splitFrame(frame, nexts, next.length)) this.forwardTo(next[part.next], part.frame);
   }
 
   /** Moves a whole frame to a node. */

@@ -57,6 +57,13 @@ export class DecodeNode implements GraphNode {
   private readonly keyIndex: CodeTable<number>;
   /** The next index of each packet of the frame being processed; grows with the vectors. */
   private nexts = new Uint16Array(0);
+  /**
+   * The link type of the last packet this node decoded from its first layer, and the layer
+   * that link type names: a capture has one link type (pcapng: one per interface), and
+   * looking it up for every packet cost ~50 instructions.
+   */
+  private lastLinkType = -1;
+  private lastLinkLayer: NextLayer | null = null;
 
   constructor(
     spec: DecodeNodeSpec,
@@ -102,7 +109,7 @@ export class DecodeNode implements GraphNode {
   private decodeInto(pkt: GraphPacket): number {
     const data = pkt.data;
     const last = pkt.lastLayer;
-    let next = last === undefined ? linkTypeNext(pkt.linkType) : last.next;
+    let next = last === undefined ? this.linkLayer(pkt.linkType) : last.next;
     let start = last === undefined ? 0 : last.payloadOffset;
     // caplen is data.length, as a small integer: the typed array's length is a double to the
     // compiler, and `end` would carry conversions through the walk.
@@ -125,6 +132,15 @@ export class DecodeNode implements GraphNode {
       if (routed !== null) return this.nextIndex.get(routed) ?? 0;
     }
     return this.indexFor(next);
+  }
+
+  /** The layer a frame of `linkType` starts with (see `lastLinkType`). */
+  private linkLayer(linkType: number): NextLayer {
+    if (this.lastLinkLayer === null || linkType !== this.lastLinkType) {
+      this.lastLinkType = linkType;
+      this.lastLinkLayer = linkTypeNext(linkType);
+    }
+    return this.lastLinkLayer;
   }
 
   /** Index of the node handling `next` (key, then altKey); 0 (the done node) when none does. */

@@ -9,27 +9,26 @@ export interface PacketConsumer {
 }
 
 /**
- * The end of the decode path for `read`: collects the packets of a vector and hands them to
- * the consumer in capture order (nodes reorder packets inside a vector: all IPv4 before all
+ * The end of the decode path for `read`: hands the consumer the captured packets of each
+ * vector in capture order (nodes reorder packets inside a vector: all IPv4 before all
  * IPv6, for instance). Packets the graph built itself (reassembled datagrams) are counted
- * but not printed, as their fragments already were. The collecting frame is kept from
- * vector to vector: a fresh array per vector grew through Array.prototype.push's builtin.
+ * but not printed, as their fragments already were. The frames that arrive are kept whole
+ * (their arrays taken over, not their packets copied) until the vector has drained, and
+ * their packets are then read once, to be put in order: copying each packet into a frame
+ * of this node's, to read it again when ordering, cost ~75 instructions a packet more.
  */
 export class PacketOutputNode implements GraphNode {
   readonly name = 'packet-output';
   readonly nextNodes: string[] = [];
-  private readonly pending = new Frame();
+  private arrived: Frame[] = [];
   derived = 0;
 
   constructor(private readonly consumer: PacketConsumer) {}
 
   process(frame: Frame): void {
-    const pending = this.pending;
-    for (let i = 0; i < frame.count; i++) {
-      const pkt = frame.packets[i]!;
-      if (pkt.derived) this.derived++;
-      else pending.push(pkt);
-    }
+    const kept = new Frame();
+    kept.takeAll(frame);
+    this.arrived.push(kept);
   }
 
   traceLines(pkt: GraphPacket): string[] {
@@ -37,60 +36,94 @@ export class PacketOutputNode implements GraphNode {
   }
 
   endOfVector(): void {
-    const pending = this.pending;
-    if (pending.count === 0) return;
-    restoreSeqOrder(pending);
-    this.consumer.consume(pending);
-    pending.clear();
+    const arrived = this.arrived;
+    if (arrived.length === 0) return;
+    this.arrived = [];
+    const { captured, derived } = inSeqOrder(arrived);
+    this.derived += derived;
+    if (captured.count > 0) this.consumer.consume(captured);
   }
 }
 
 /**
- * Puts a vector's captured packets back in capture order, if they are not in it already
- * (packets that took one path arrive in order: rewriting a capture). Their seqs are distinct
+ * The captured packets of a vector's frames in capture order (`derived`: how many packets
+ * the graph built were left out). A single frame already in order (a vector that took one
+ * path: rewriting a capture) is the answer as it is. Otherwise their seqs are distinct
  * numbers from one input vector, so each packet goes straight to its place (seq minus the
  * lowest) in a new array: sorting cost a comparator call per comparison, ~150 instructions
- * per packet, and an array kept from vector to vector is old, so storing each young packet
- * into it paid the write barrier's slow path. Anything else (seqs far apart, or one seen
- * twice) is sorted.
+ * per packet. Anything else (seqs far apart, or one seen twice) is sorted.
  */
-function restoreSeqOrder(frame: Frame): void {
-  const packets = frame.packets;
-  const count = frame.count;
-  let lowest = packets[0]!.seq;
-  let highest = lowest;
-  let ordered = true;
-  for (let i = 1; i < count; i++) {
-    const seq = packets[i]!.seq;
-    if (seq > highest) highest = seq;
-    else {
-      ordered = false;
-      if (seq < lowest) lowest = seq;
+function inSeqOrder(frames: readonly Frame[]): { captured: Frame; derived: number } {
+  let derived = 0;
+  let count = 0;
+  let lowest = 0;
+  let highest = 0;
+  let ordered = frames.length === 1;
+  for (const frame of frames) {
+    const packets = frame.packets;
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = packets[i]!;
+      if (pkt.derived) {
+        derived++;
+        ordered = false;
+        continue;
+      }
+      const seq = pkt.seq;
+      if (count++ === 0) {
+        lowest = seq;
+        highest = seq;
+      } else if (seq > highest) highest = seq;
+      else {
+        ordered = false;
+        if (seq < lowest) lowest = seq;
+      }
     }
   }
-  if (ordered) return;
+  if (ordered) return { captured: frames[0], derived };
   const span = highest - lowest + 1;
-  if (span > 4 * count) return sortBySeq(frame);
-  const places = new Array<GraphPacket | undefined>(span);
-  for (let i = 0; i < count; i++) {
-    const pkt = packets[i]!;
-    const at = pkt.seq - lowest;
-    if (places[at] !== undefined) return sortBySeq(frame);
-    places[at] = pkt;
-  }
-  // Without gaps (nothing dropped) the places are the vector.
-  if (span === count) {
-    frame.packets = places;
-    return;
-  }
-  let next = 0;
-  for (let at = 0; at < span; at++) {
-    const pkt = places[at];
-    if (pkt !== undefined) packets[next++] = pkt;
-  }
+  const places = span > 4 * count ? null : placeBySeq(frames, lowest, span);
+  const captured = places === null ? sortBySeq(frames, count) : Frame.of(withoutGaps(places, count));
+  return { captured, derived };
 }
 
-function sortBySeq(frame: Frame): void {
-  // Array.prototype.sort leaves the empty slots past `count` at the end.
-  frame.packets.sort((a, b) => a!.seq - b!.seq);
+/** The captured packets at their places (seq minus `lowest`), or null when two share a seq. */
+function placeBySeq(
+  frames: readonly Frame[],
+  lowest: number,
+  span: number,
+): (GraphPacket | undefined)[] | null {
+  const places = new Array<GraphPacket | undefined>(span);
+  for (const frame of frames) {
+    const packets = frame.packets;
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = packets[i]!;
+      if (pkt.derived) continue;
+      const at = pkt.seq - lowest;
+      if (places[at] !== undefined) return null;
+      places[at] = pkt;
+    }
+  }
+  return places;
+}
+
+/** The `count` packets held by `places`, in order: the places themselves when none is empty (nothing was dropped). */
+function withoutGaps(places: (GraphPacket | undefined)[], count: number): GraphPacket[] {
+  if (places.length === count) return places as GraphPacket[];
+  const packets = new Array<GraphPacket>(count);
+  let next = 0;
+  for (const pkt of places) if (pkt !== undefined) packets[next++] = pkt;
+  return packets;
+}
+
+function sortBySeq(frames: readonly Frame[], count: number): Frame {
+  const packets = new Array<GraphPacket>(count);
+  let next = 0;
+  for (const frame of frames) {
+    for (let i = 0; i < frame.count; i++) {
+      const pkt = frame.packets[i]!;
+      if (!pkt.derived) packets[next++] = pkt;
+    }
+  }
+  // Stable: packets that share a seq stay in the order they arrived.
+  return Frame.of(packets.sort((a, b) => a.seq - b.seq));
 }
