@@ -169,6 +169,7 @@ export class DissectNode implements GraphNode {
       out.enqueue(0, pkt);
     }
     this.plane.flushEnded();
+    this.plane.dissectLeftovers();
     this.plane.emitted.length = 0;
   }
 

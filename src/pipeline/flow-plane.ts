@@ -38,19 +38,24 @@ export class FlowSession
    * then that dissector itself (the selector, done choosing, is let go: one object less a
    * flow, one call less an event).
    */
-  dissector: StreamDissector | null = null;
-  private selector: ProtocolSelector | null = null;
+  dissector: StreamDissector;
+  private selector: ProtocolSelector | null;
   private claimedBy: string | null = null;
   firstEvent = -1;
   lastEvent = -1;
   /** A datagram stream (no reassembler) ended: later datagrams are ignored. */
   private datagramsEnded = false;
 
+  /** A session choosing its stream's dissector among `factories`. */
   constructor(
     readonly transport: Transport,
     private readonly flow: Flow<FlowSession>,
     private readonly plane: FlowPlane,
-  ) {}
+    factories: readonly DissectorFactory[],
+  ) {
+    this.selector = new ProtocolSelector(factories, this, this);
+    this.dissector = this.selector;
+  }
 
   /** Bytes for the dissector (from the reassembler), queued until the dissect node runs. */
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
@@ -68,12 +73,6 @@ export class FlowSession
   /** The claiming dissector's name, 'unclaimed', or null while still deciding. */
   get protocol(): string | null {
     return this.claimedBy ?? this.selector?.protocol ?? null;
-  }
-
-  /** Starts choosing the stream's dissector among `factories`. */
-  select(factories: readonly DissectorFactory[]): void {
-    this.selector = new ProtocolSelector(factories, this, this);
-    this.dissector = this.selector;
   }
 
   claimed(dissector: StreamDissector, protocol: string): void {
@@ -159,7 +158,7 @@ export interface FlowPlaneOptions {
 export class FlowPlane {
   readonly table: FlowTable<FlowSession>;
   /** What the sessions' reassemblers and datagrams produced, waiting for the dissect node. */
-  readonly events = new StreamEventQueue();
+  readonly events = new StreamEventQueue<FlowSession>();
   readonly anomalies = new Map<string, number>();
   readonly protocols = new Map<string, number>();
   /**
@@ -186,8 +185,7 @@ export class FlowPlane {
 
   /** Creates the session of a new flow: its reassembler (TCP) or datagram stream, and its dissector. */
   open(flow: Flow<FlowSession>, transport: Transport): FlowSession {
-    const session = new FlowSession(transport, flow, this);
-    session.select(this.options.dissectors ?? DISSECTORS);
+    const session = new FlowSession(transport, flow, this, this.options.dissectors ?? DISSECTORS);
     if (transport === 'tcp') session.tcp = new TcpReassembler(session, this.reassemblyLimits, session);
     flow.value = session;
     return session;
@@ -195,8 +193,17 @@ export class FlowPlane {
 
   /** Feeds a session's queued stream events to its dissector. */
   dissect(session: FlowSession): number {
-    if (session.dissector === null || session.firstEvent < 0) return 0;
+    if (session.firstEvent < 0) return 0;
     return this.events.drainInto(session, session.dissector);
+  }
+
+  /**
+   * Replays what the vector left queued for streams the dissect node did not reach (none
+   * when every packet got there): a stream's events left behind would keep the shared queue
+   * from starting over, and it would grow with every vector.
+   */
+  dissectLeftovers(): void {
+    for (const session of this.events.waitingChains()) this.dissect(session);
   }
 
   /** End of input: every flow ends and is flushed. */

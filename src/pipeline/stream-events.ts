@@ -22,12 +22,14 @@ export interface EventChain {
  * The bytes are not copied: they are views into the vector's packets (valid until the
  * reader's next batch, after the graph has drained) or segments the reassembler copied out of
  * earlier packets and never writes again; the dissectors copy what they keep. Once every
- * queued event was replayed, the queue starts again from its first slot.
+ * queued event was replayed, the queue starts again from its first slot; `waitingChains`
+ * names the streams a vector left events for, so that nothing can hold the queue open.
  */
-export class StreamEventQueue {
+export class StreamEventQueue<C extends EventChain> {
   private size = 0;
   /** Queued and not yet replayed. */
   private waiting = 0;
+  private owners: Array<C | null> = [];
   private bytes: Array<Uint8Array | null> = [];
   private kinds = new Uint8Array(64);
   private dirs = new Uint8Array(64);
@@ -35,27 +37,38 @@ export class StreamEventQueue {
   private times = new Float64Array(64);
   private next = new Int32Array(64);
 
-  data(chain: EventChain, dir: Direction, bytes: Uint8Array, tsUs: number): void {
+  data(chain: C, dir: Direction, bytes: Uint8Array, tsUs: number): void {
     this.push(chain, DATA, dir, bytes, 0, tsUs);
   }
 
-  gap(chain: EventChain, dir: Direction, length: number, tsUs: number): void {
+  gap(chain: C, dir: Direction, length: number, tsUs: number): void {
     this.push(chain, GAP, dir, null, length, tsUs);
   }
 
-  end(chain: EventChain, tsUs: number): void {
+  end(chain: C, tsUs: number): void {
     this.push(chain, END, 0, null, 0, tsUs);
   }
 
+  /** The streams with events still queued (none once each stream of the vector was drained). */
+  waitingChains(): C[] {
+    const chains: C[] = [];
+    if (this.waiting === 0) return chains;
+    for (let e = 0; e < this.size; e++) {
+      const owner = this.owners[e];
+      if (owner !== null && owner.firstEvent === e) chains.push(owner);
+    }
+    return chains;
+  }
+
   /** Events the stream has queued (for trace lines). */
-  queued(chain: EventChain): number {
+  queued(chain: C): number {
     let n = 0;
     for (let e = chain.firstEvent; e !== NONE; e = this.next[e]) n++;
     return n;
   }
 
   /** Replays the stream's queued events, in order, into its dissector. Returns the bytes replayed. */
-  drainInto(chain: EventChain, target: StreamDissector): number {
+  drainInto(chain: C, target: StreamDissector): number {
     let e = chain.firstEvent;
     chain.firstEvent = NONE;
     chain.lastEvent = NONE;
@@ -63,6 +76,7 @@ export class StreamEventQueue {
     while (e !== NONE) {
       const kind = this.kinds[e];
       const data = this.bytes[e];
+      this.owners[e] = null;
       this.waiting--;
       if (kind === DATA) {
         this.bytes[e] = null;
@@ -77,7 +91,7 @@ export class StreamEventQueue {
   }
 
   private push(
-    chain: EventChain,
+    chain: C,
     kind: number,
     dir: Direction,
     bytes: Uint8Array | null,
@@ -87,6 +101,7 @@ export class StreamEventQueue {
     if (this.size === this.kinds.length) this.grow();
     const e = this.size++;
     this.waiting++;
+    this.owners[e] = chain;
     this.kinds[e] = kind;
     this.dirs[e] = dir;
     this.bytes[e] = bytes;

@@ -23,7 +23,7 @@ function recorder(): StreamDissector & { seen: string[] } {
 }
 
 test('interleaved streams each get their events in order; bytes replayed are counted', () => {
-  const q = new StreamEventQueue();
+  const q = new StreamEventQueue<EventChain>();
   const a = chain();
   const b = chain();
   q.data(a, 0, Uint8Array.of(1, 2), 10);
@@ -44,7 +44,7 @@ test('interleaved streams each get their events in order; bytes replayed are cou
 });
 
 test('a thousand events over three streams (the columns grow) come back whole, then the queue starts over', () => {
-  const q = new StreamEventQueue();
+  const q = new StreamEventQueue<EventChain>();
   const streams = [chain(), chain(), chain()];
   const expected: string[][] = [[], [], []];
   for (let i = 0; i < 1000; i++) {
@@ -60,4 +60,19 @@ test('a thousand events over three streams (the columns grow) come back whole, t
   // Everything was replayed: the next event takes the first slot again.
   q.end(streams[0], 5);
   assert.deepEqual(streams[0], { firstEvent: 0, lastEvent: 0 });
+});
+
+test('waitingChains names each stream with events left (once), so they can be drained and the queue start over', () => {
+  const q = new StreamEventQueue<EventChain>();
+  const [a, b, c] = [chain(), chain(), chain()];
+  q.data(a, 0, Uint8Array.of(1), 1);
+  q.data(b, 0, Uint8Array.of(2), 2);
+  q.data(a, 1, Uint8Array.of(3), 3);
+  q.end(c, 4);
+  q.drainInto(b, recorder());
+  assert.deepEqual(q.waitingChains(), [a, c]);
+  for (const left of q.waitingChains()) q.drainInto(left, recorder());
+  assert.deepEqual(q.waitingChains(), []);
+  q.end(b, 5);
+  assert.deepEqual(b, { firstEvent: 0, lastEvent: 0 });
 });
