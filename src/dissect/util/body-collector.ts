@@ -11,10 +11,8 @@ export class BodyCollector {
   /** Body bytes sent, kept or not, captured or not. */
   size = 0;
   private parts: Uint8Array[] = [];
-  /** Bytes within the limit: copied when keeping. */
+  /** Bytes within the limit: copied (and declared to the meter) when keeping. */
   private kept = 0;
-  /** Bytes of copies declared to the meter and not yet released. */
-  private held = 0;
 
   constructor(
     private limit: number,
@@ -35,7 +33,6 @@ export class BodyCollector {
     this.kept += take;
     if (!this.keep) return;
     this.parts.push(bytes.slice(0, take));
-    this.held += take;
     this.meter.hold(take);
   }
 
@@ -53,9 +50,11 @@ export class BodyCollector {
   /** The body is in its entry (or dropped): the copies go, and with them `bytes()`; the counts stay, and nothing more is kept. */
   release(): void {
     if (this.kept === 0) return;
-    if (this.held !== 0) this.meter.hold(-this.held);
-    this.held = 0;
-    if (this.parts.length > 0) this.parts = [];
+    // While keeping, the copies not yet released are exactly the `kept` bytes.
+    if (this.parts.length > 0) {
+      this.meter.hold(-this.kept);
+      this.parts = [];
+    }
     this.limit = this.kept;
   }
 }
