@@ -25,16 +25,17 @@ export class ArpLayer extends BaseLayer {
 
 const FIXED = 8;
 
-export function decodeArp(data: Uint8Array, offset: number, end: number): ArpLayer {
+export function decodeArp(data: Uint8Array, offset: number, end: number, base = 0): ArpLayer {
   const layer = new ArpLayer(offset, end);
   if (end - offset < FIXED) return layer.cut(end - offset, end);
-  layer.hardwareType = u16(data, offset);
-  layer.protocolType = u16(data, offset + 2);
-  const hlen = data[offset + 4];
-  const plen = data[offset + 5];
+  const at = base + offset;
+  layer.hardwareType = u16(data, at);
+  layer.protocolType = u16(data, at + 2);
+  const hlen = data[at + 4];
+  const plen = data[at + 5];
   layer.hardwareLength = hlen;
   layer.protocolLength = plen;
-  layer.operation = u16(data, offset + 6);
+  layer.operation = u16(data, at + 6);
   layer.senderHardwareOffset = offset + FIXED;
   layer.senderProtocolOffset = layer.senderHardwareOffset + hlen;
   layer.targetHardwareOffset = layer.senderProtocolOffset + plen;
@@ -42,8 +43,8 @@ export function decodeArp(data: Uint8Array, offset: number, end: number): ArpLay
   const headerLength = FIXED + 2 * (hlen + plen);
   if (end - offset < headerLength) return layer.cut(end - offset, end);
   if (plen === 4) {
-    layer.senderIpv4 = u32(data, layer.senderProtocolOffset);
-    layer.targetIpv4 = u32(data, layer.targetProtocolOffset);
+    layer.senderIpv4 = u32(data, base + layer.senderProtocolOffset);
+    layer.targetIpv4 = u32(data, base + layer.targetProtocolOffset);
   }
   return layer.span(headerLength, end);
 }

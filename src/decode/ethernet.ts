@@ -23,12 +23,12 @@ export class EthernetLayer extends BaseLayer {
 const HEADER = 14;
 const MAX_8023_LENGTH = 1500;
 
-export function decodeEthernet(data: Uint8Array, offset: number, end: number): EthernetLayer {
+export function decodeEthernet(data: Uint8Array, offset: number, end: number, base = 0): EthernetLayer {
   const layer = new EthernetLayer(offset, end);
   layer.dstOffset = offset;
   layer.srcOffset = offset + 6;
   if (end - offset < HEADER) return layer.cut(end - offset, end);
-  const type = u16(data, offset + 12);
+  const type = u16(data, base + offset + 12);
   layer.etherType = type;
   if (type <= MAX_8023_LENGTH) {
     layer.isLength = true;

@@ -32,29 +32,37 @@ function icmpv6HasId(type: number): boolean {
   return type === 128 || type === 129;
 }
 
-function decode(data: Uint8Array, offset: number, end: number, layer: IcmpLayer, v6: boolean): IcmpLayer {
+function decode(
+  data: Uint8Array,
+  offset: number,
+  end: number,
+  base: number,
+  layer: IcmpLayer,
+  v6: boolean,
+): IcmpLayer {
   const available = end - offset;
   if (available < MIN) return layer.cut(available, end);
-  layer.type = data[offset];
-  layer.code = data[offset + 1];
-  layer.checksum = u16(data, offset + 2);
+  const at = base + offset;
+  layer.type = data[at];
+  layer.code = data[at + 1];
+  layer.checksum = u16(data, at + 2);
   if (available < HEADER) return layer.cut(available, end);
   layer.hasId = v6 ? icmpv6HasId(layer.type) : icmpHasId(layer.type);
   if (layer.hasId) {
-    layer.id = u16(data, offset + 4);
-    layer.seq = u16(data, offset + 6);
+    layer.id = u16(data, at + 4);
+    layer.seq = u16(data, at + 6);
   }
   return layer.span(HEADER, end);
 }
 
-export function decodeIcmp(data: Uint8Array, offset: number, end: number): IcmpLayer {
-  return decode(data, offset, end, new IcmpLayer(offset, end), false);
+export function decodeIcmp(data: Uint8Array, offset: number, end: number, base = 0): IcmpLayer {
+  return decode(data, offset, end, base, new IcmpLayer(offset, end), false);
 }
 
-export function decodeIcmpv6(data: Uint8Array, offset: number, end: number): IcmpLayer {
+export function decodeIcmpv6(data: Uint8Array, offset: number, end: number, base = 0): IcmpLayer {
   const layer = new IcmpLayer(offset, end);
   layer.kind = 'icmpv6';
-  return decode(data, offset, end, layer, true);
+  return decode(data, offset, end, base, layer, true);
 }
 
 const ICMP_NAMES: Record<number, string> = {

@@ -25,14 +25,15 @@ export class EspLayer extends BaseLayer {
 const AH_MIN = 12;
 const ESP_HEADER = 8;
 
-export function decodeAh(data: Uint8Array, offset: number, end: number): AhLayer {
+export function decodeAh(data: Uint8Array, offset: number, end: number, base = 0): AhLayer {
   const layer = new AhLayer(offset, end);
   const available = end - offset;
   if (available < AH_MIN) return layer.cut(available, end);
-  layer.nextHeader = data[offset];
-  const headerLength = (data[offset + 1] + 2) * 4;
-  layer.spi = u32(data, offset + 4);
-  layer.sequence = u32(data, offset + 8);
+  const at = base + offset;
+  layer.nextHeader = data[at];
+  const headerLength = (data[at + 1] + 2) * 4;
+  layer.spi = u32(data, at + 4);
+  layer.sequence = u32(data, at + 8);
   if (headerLength < AH_MIN) {
     layer.span(AH_MIN, end);
     layer.anomaly = 'ah.bad_length';
@@ -44,12 +45,12 @@ export function decodeAh(data: Uint8Array, offset: number, end: number): AhLayer
   return layer;
 }
 
-export function decodeEsp(data: Uint8Array, offset: number, end: number): EspLayer {
+export function decodeEsp(data: Uint8Array, offset: number, end: number, base = 0): EspLayer {
   const layer = new EspLayer(offset, end);
   const available = end - offset;
   if (available < ESP_HEADER) return layer.cut(available, end);
-  layer.spi = u32(data, offset);
-  layer.sequence = u32(data, offset + 4);
+  layer.spi = u32(data, base + offset);
+  layer.sequence = u32(data, base + offset + 4);
   return layer.span(ESP_HEADER, end);
 }
 

@@ -56,24 +56,25 @@ function wordSum(data: Uint8Array, from: number, to: number): number {
  * helper reading them one u32 stayed a call (that and the call of wordSum below cost ~130
  * instructions a packet).
  */
-export function decodeIpv4(data: Uint8Array, offset: number, end: number): Ipv4Layer {
+export function decodeIpv4(data: Uint8Array, offset: number, end: number, base = 0): Ipv4Layer {
   const layer = new Ipv4Layer(offset, end);
   const available = end - offset;
   if (available < 1) return layer.cut(0, end);
-  layer.version = data[offset] >>> 4;
-  layer.ihl = data[offset] & 0x0f;
+  const at = base + offset;
+  layer.version = data[at] >>> 4;
+  layer.ihl = data[at] & 0x0f;
   if (layer.version !== 4) return fail(layer, 'ipv4.bad_version');
   const headerLength = layer.ihl * 4;
   if (headerLength < MIN_HEADER) return fail(layer, 'ipv4.bad_ihl');
   if (available < headerLength) return layer.cut(available, end);
-  const tos = data[offset + 1];
-  const totalLength = u16(data, offset + 2);
-  const id = u16(data, offset + 4);
-  const fragment = u16(data, offset + 6);
-  const ttlProtocol = u16(data, offset + 8);
-  const checksum = u16(data, offset + 10);
-  const src = u32(data, offset + 12);
-  const dst = u32(data, offset + 16);
+  const tos = data[at + 1];
+  const totalLength = u16(data, at + 2);
+  const id = u16(data, at + 4);
+  const fragment = u16(data, at + 6);
+  const ttlProtocol = u16(data, at + 8);
+  const checksum = u16(data, at + 10);
+  const src = u32(data, at + 12);
+  const dst = u32(data, at + 16);
   layer.tos = tos;
   layer.totalLength = totalLength;
   layer.id = id;
@@ -89,7 +90,7 @@ export function decodeIpv4(data: Uint8Array, offset: number, end: number): Ipv4L
   // ~200 instructions a packet (a bounds check per byte). Most headers have no options, and
   // testing for them spares those packets the call of wordSum.
   const fixedSum =
-    ((data[offset] << 8) | tos) +
+    ((data[at] << 8) | tos) +
     totalLength +
     id +
     fragment +
@@ -99,7 +100,7 @@ export function decodeIpv4(data: Uint8Array, offset: number, end: number): Ipv4L
     (src & 0xffff) +
     (dst >>> 16) +
     (dst & 0xffff);
-  const options = headerLength === MIN_HEADER ? 0 : wordSum(data, offset + MIN_HEADER, offset + headerLength);
+  const options = headerLength === MIN_HEADER ? 0 : wordSum(data, at + MIN_HEADER, at + headerLength);
   layer.checksumValid = sumIsAllOnes(fixedSum + options);
   if (totalLength !== 0 && totalLength < headerLength) {
     layer.span(headerLength, end);

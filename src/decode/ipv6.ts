@@ -27,23 +27,24 @@ const HEADER = 40;
 const NO_NEXT_HEADER = 59;
 const HOP_BY_HOP = 0;
 
-export function decodeIpv6(data: Uint8Array, offset: number, end: number): Ipv6Layer {
+export function decodeIpv6(data: Uint8Array, offset: number, end: number, base = 0): Ipv6Layer {
   const layer = new Ipv6Layer(offset, end);
   const available = end - offset;
   if (available < 1) return layer.cut(0, end);
-  layer.version = data[offset] >>> 4;
+  const at = base + offset;
+  layer.version = data[at] >>> 4;
   if (layer.version !== 6) {
     layer.span(0, end);
     layer.anomaly = 'ipv6.bad_version';
     return layer;
   }
   if (available < HEADER) return layer.cut(available, end);
-  const word = u32(data, offset);
+  const word = u32(data, at);
   layer.trafficClass = (word >>> 20) & 0xff;
   layer.flowLabel = word & 0xfffff;
-  layer.payloadLength = u16(data, offset + 4);
-  layer.nextHeader = data[offset + 6];
-  layer.hopLimit = data[offset + 7];
+  layer.payloadLength = u16(data, at + 4);
+  layer.nextHeader = data[at + 6];
+  layer.hopLimit = data[at + 7];
   layer.srcOffset = offset + 8;
   layer.dstOffset = offset + 24;
   const jumbo = layer.payloadLength === 0 && layer.nextHeader === HOP_BY_HOP;

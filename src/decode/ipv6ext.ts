@@ -30,39 +30,52 @@ export class Ipv6FragmentLayer extends BaseLayer {
 const MIN_EXT = 8;
 const NO_NEXT_HEADER = 59;
 
-function decodeExt(data: Uint8Array, offset: number, end: number, kind: Ipv6ExtLayer['kind']): Ipv6ExtLayer {
+function decodeExt(
+  data: Uint8Array,
+  offset: number,
+  end: number,
+  base: number,
+  kind: Ipv6ExtLayer['kind'],
+): Ipv6ExtLayer {
   const layer = new Ipv6ExtLayer(offset, end);
   layer.kind = kind;
   const available = end - offset;
   if (available < MIN_EXT) return layer.cut(available, end);
-  layer.nextHeader = data[offset];
-  const headerLength = (data[offset + 1] + 1) * 8;
+  const at = base + offset;
+  layer.nextHeader = data[at];
+  const headerLength = (data[at + 1] + 1) * 8;
   if (available < headerLength) return layer.cut(available, end);
   if (kind === 'ipv6.routing') {
-    layer.routingType = data[offset + 2];
-    layer.segmentsLeft = data[offset + 3];
+    layer.routingType = data[at + 2];
+    layer.segmentsLeft = data[at + 3];
   }
   layer.span(headerLength, end);
   if (layer.nextHeader !== NO_NEXT_HEADER) layer.next = nextLayer(REGISTRIES.ipproto, layer.nextHeader);
   return layer;
 }
 
-export const decodeIpv6HopByHop: LayerDecoder = (data, offset, end) =>
-  decodeExt(data, offset, end, 'ipv6.hopopts');
-export const decodeIpv6Routing: LayerDecoder = (data, offset, end) =>
-  decodeExt(data, offset, end, 'ipv6.routing');
-export const decodeIpv6DestOptions: LayerDecoder = (data, offset, end) =>
-  decodeExt(data, offset, end, 'ipv6.dstopts');
+export const decodeIpv6HopByHop: LayerDecoder = (data, offset, end, base = 0) =>
+  decodeExt(data, offset, end, base, 'ipv6.hopopts');
+export const decodeIpv6Routing: LayerDecoder = (data, offset, end, base = 0) =>
+  decodeExt(data, offset, end, base, 'ipv6.routing');
+export const decodeIpv6DestOptions: LayerDecoder = (data, offset, end, base = 0) =>
+  decodeExt(data, offset, end, base, 'ipv6.dstopts');
 
-export function decodeIpv6Fragment(data: Uint8Array, offset: number, end: number): Ipv6FragmentLayer {
+export function decodeIpv6Fragment(
+  data: Uint8Array,
+  offset: number,
+  end: number,
+  base = 0,
+): Ipv6FragmentLayer {
   const layer = new Ipv6FragmentLayer(offset, end);
   const available = end - offset;
   if (available < MIN_EXT) return layer.cut(available, end);
-  layer.nextHeader = data[offset];
-  const word = u16(data, offset + 2);
+  const at = base + offset;
+  layer.nextHeader = data[at];
+  const word = u16(data, at + 2);
   layer.fragmentOffset = word & 0xfff8;
   layer.moreFragments = (word & 1) !== 0;
-  layer.identification = u32(data, offset + 4);
+  layer.identification = u32(data, at + 4);
   layer.span(MIN_EXT, end);
   if (layer.fragmentOffset === 0 && layer.nextHeader !== NO_NEXT_HEADER) {
     layer.next = nextLayer(REGISTRIES.ipproto, layer.nextHeader);

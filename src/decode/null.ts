@@ -32,39 +32,39 @@ function familyToEtherType(family: number): number {
  * accepts that, tcpdump does not): when the family is unknown and those bytes are IPv4 or
  * IPv6, follow them.
  */
-function embeddedEtherType(data: Uint8Array, offset: number): number {
-  const type = u16(data, offset + 2);
+function embeddedEtherType(data: Uint8Array, at: number): number {
+  const type = u16(data, at + 2);
   return type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? type : -1;
 }
 
-function finish(layer: NullLayer, data: Uint8Array, end: number): NullLayer {
+function finish(layer: NullLayer, data: Uint8Array, end: number, base: number): NullLayer {
   layer.span(HEADER, end);
   let etherType = familyToEtherType(layer.family);
-  if (etherType < 0) etherType = embeddedEtherType(data, layer.offset);
+  if (etherType < 0) etherType = embeddedEtherType(data, base + layer.offset);
   if (etherType >= 0) layer.next = nextLayer(REGISTRIES.ethertype, etherType);
   else layer.anomaly = `${layer.kind}.unknown_family`;
   return layer;
 }
 
-export function decodeNull(data: Uint8Array, offset: number, end: number): NullLayer {
+export function decodeNull(data: Uint8Array, offset: number, end: number, base = 0): NullLayer {
   const layer = new NullLayer(offset, end);
   if (end - offset < HEADER) return layer.cut(end - offset, end);
-  let family = u32le(data, offset);
+  let family = u32le(data, base + offset);
   if ((family & 0xffff0000) !== 0) {
-    family = u32(data, offset);
+    family = u32(data, base + offset);
     layer.bigEndian = true;
   }
   layer.family = family;
-  return finish(layer, data, end);
+  return finish(layer, data, end, base);
 }
 
-export function decodeLoop(data: Uint8Array, offset: number, end: number): NullLayer {
+export function decodeLoop(data: Uint8Array, offset: number, end: number, base = 0): NullLayer {
   const layer = new NullLayer(offset, end);
   layer.kind = 'loop';
   layer.bigEndian = true;
   if (end - offset < HEADER) return layer.cut(end - offset, end);
-  layer.family = u32(data, offset);
-  return finish(layer, data, end);
+  layer.family = u32(data, base + offset);
+  return finish(layer, data, end, base);
 }
 
 function familyName(family: number): string {

@@ -13,10 +13,10 @@ export class RawLayer extends BaseLayer {
   version = 0;
 }
 
-export function decodeRaw(data: Uint8Array, offset: number, end: number): RawLayer {
+export function decodeRaw(data: Uint8Array, offset: number, end: number, base = 0): RawLayer {
   const layer = new RawLayer(offset, end);
   if (end - offset < 1) return layer.cut(0, end);
-  layer.version = data[offset] >>> 4;
+  layer.version = data[base + offset] >>> 4;
   layer.span(0, end);
   if (layer.version === 4) layer.next = nextLayer(REGISTRIES.ethertype, ETHERTYPE_IPV4);
   else if (layer.version === 6) layer.next = nextLayer(REGISTRIES.ethertype, ETHERTYPE_IPV6);

@@ -38,50 +38,51 @@ const CHUNK_DATA = 0;
 /** Bound on the chunk walk: a 64 KiB packet holds at most this many 4-byte chunks. */
 const MAX_CHUNKS = 16384;
 
-export function decodeSctp(data: Uint8Array, offset: number, end: number): SctpLayer {
+export function decodeSctp(data: Uint8Array, offset: number, end: number, base = 0): SctpLayer {
   const layer = new SctpLayer(offset, end);
   const available = end - offset;
   if (available < COMMON_HEADER) return layer.cut(available, end);
-  layer.srcPort = u16(data, offset);
-  layer.dstPort = u16(data, offset + 2);
-  layer.verificationTag = u32(data, offset + 4);
-  layer.checksum = u32(data, offset + 8);
+  const at = base + offset;
+  layer.srcPort = u16(data, at);
+  layer.dstPort = u16(data, at + 2);
+  layer.verificationTag = u32(data, at + 4);
+  layer.checksum = u32(data, at + 8);
   layer.headerLength = COMMON_HEADER;
-  walkChunks(layer, data, end);
-  if (layer.dataChunkOffset >= 0) readDataChunk(layer, data, end);
+  walkChunks(layer, data, end, base);
+  if (layer.dataChunkOffset >= 0) readDataChunk(layer, data, end, base);
   return layer;
 }
 
-function walkChunks(layer: SctpLayer, data: Uint8Array, end: number): void {
+function walkChunks(layer: SctpLayer, data: Uint8Array, end: number, base: number): void {
   let at = layer.offset + COMMON_HEADER;
   while (at < end && layer.chunkCount < MAX_CHUNKS) {
     if (end - at < CHUNK_HEADER) {
       layer.truncated = true;
       return;
     }
-    const length = u16(data, at + 2);
+    const length = u16(data, base + at + 2);
     if (length < CHUNK_HEADER) {
       layer.anomaly = 'sctp.bad_chunk_length';
       return;
     }
     layer.chunkCount++;
-    if (data[at] === CHUNK_DATA && layer.dataChunkOffset < 0) layer.dataChunkOffset = at;
+    if (data[base + at] === CHUNK_DATA && layer.dataChunkOffset < 0) layer.dataChunkOffset = at;
     at += (length + 3) & ~3;
   }
   if (at > end + 3) layer.truncated = true;
 }
 
-function readDataChunk(layer: SctpLayer, data: Uint8Array, end: number): void {
+function readDataChunk(layer: SctpLayer, data: Uint8Array, end: number, base: number): void {
   const at = layer.dataChunkOffset;
   if (end - at < DATA_HEADER) {
     layer.truncated = true;
     return;
   }
-  const chunkEnd = at + u16(data, at + 2);
-  layer.dataTsn = u32(data, at + 4);
-  layer.dataStreamId = u16(data, at + 8);
-  layer.dataStreamSeq = u16(data, at + 10);
-  layer.dataPpid = u32(data, at + 12);
+  const chunkEnd = at + u16(data, base + at + 2);
+  layer.dataTsn = u32(data, base + at + 4);
+  layer.dataStreamId = u16(data, base + at + 8);
+  layer.dataStreamSeq = u16(data, base + at + 10);
+  layer.dataPpid = u32(data, base + at + 12);
   if (chunkEnd < at + DATA_HEADER) {
     layer.anomaly = 'sctp.bad_chunk_length';
     return;

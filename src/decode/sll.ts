@@ -35,28 +35,30 @@ function setNext(layer: SllLayer): void {
   }
 }
 
-export function decodeSll(data: Uint8Array, offset: number, end: number): SllLayer {
+export function decodeSll(data: Uint8Array, offset: number, end: number, base = 0): SllLayer {
   const layer = new SllLayer(offset, end);
   if (end - offset < SLL_HEADER) return layer.cut(end - offset, end);
-  layer.packetType = u16(data, offset);
-  layer.arphrdType = u16(data, offset + 2);
-  layer.addressLength = u16(data, offset + 4);
+  const at = base + offset;
+  layer.packetType = u16(data, at);
+  layer.arphrdType = u16(data, at + 2);
+  layer.addressLength = u16(data, at + 4);
   layer.addressOffset = offset + 6;
-  layer.protocol = u16(data, offset + 14);
+  layer.protocol = u16(data, at + 14);
   layer.span(SLL_HEADER, end);
   setNext(layer);
   return layer;
 }
 
-export function decodeSll2(data: Uint8Array, offset: number, end: number): SllLayer {
+export function decodeSll2(data: Uint8Array, offset: number, end: number, base = 0): SllLayer {
   const layer = new SllLayer(offset, end);
   layer.kind = 'sll2';
   if (end - offset < SLL2_HEADER) return layer.cut(end - offset, end);
-  layer.protocol = u16(data, offset);
-  layer.interfaceIndex = u32(data, offset + 4);
-  layer.arphrdType = u16(data, offset + 8);
-  layer.packetType = data[offset + 10];
-  layer.addressLength = data[offset + 11];
+  const at = base + offset;
+  layer.protocol = u16(data, at);
+  layer.interfaceIndex = u32(data, at + 4);
+  layer.arphrdType = u16(data, at + 8);
+  layer.packetType = data[at + 10];
+  layer.addressLength = data[at + 11];
   layer.addressOffset = offset + 12;
   layer.span(SLL2_HEADER, end);
   setNext(layer);

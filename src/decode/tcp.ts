@@ -51,20 +51,21 @@ export const TCP_CWR = 0x80;
 
 const MIN_HEADER = 20;
 
-export function decodeTcp(data: Uint8Array, offset: number, end: number): TcpLayer {
+export function decodeTcp(data: Uint8Array, offset: number, end: number, base = 0): TcpLayer {
   const layer = new TcpLayer(offset, end);
   const available = end - offset;
   if (available < MIN_HEADER) return layer.cut(available, end);
-  layer.srcPort = u16(data, offset);
-  layer.dstPort = u16(data, offset + 2);
-  layer.seq = u32(data, offset + 4);
-  layer.ack = u32(data, offset + 8);
-  const word = u16(data, offset + 12);
+  const header = base + offset;
+  layer.srcPort = u16(data, header);
+  layer.dstPort = u16(data, header + 2);
+  layer.seq = u32(data, header + 4);
+  layer.ack = u32(data, header + 8);
+  const word = u16(data, header + 12);
   layer.dataOffset = word >>> 12;
   layer.flags = word & 0x1ff;
-  layer.window = u16(data, offset + 14);
-  layer.checksum = u16(data, offset + 16);
-  layer.urgentPointer = u16(data, offset + 18);
+  layer.window = u16(data, header + 14);
+  layer.checksum = u16(data, header + 16);
+  layer.urgentPointer = u16(data, header + 18);
   const headerLength = layer.dataOffset * 4;
   if (headerLength < MIN_HEADER) {
     layer.span(MIN_HEADER, end);
@@ -79,18 +80,18 @@ export function decodeTcp(data: Uint8Array, offset: number, end: number): TcpLay
   // helper readOption, run for most segments, stayed a call (~55 instructions a packet).
   const stop = offset + headerLength;
   for (let at = layer.optionsOffset; at < stop;) {
-    const kind = data[at];
+    const kind = data[base + at];
     if (kind === 0) break;
     if (kind === 1) {
       at++;
       continue;
     }
-    const length = at + 1 < stop ? data[at + 1] : 0;
+    const length = at + 1 < stop ? data[base + at + 1] : 0;
     if (length < 2 || at + length > stop) {
       layer.anomaly = 'tcp.bad_option_length';
       break;
     }
-    readOption(layer, data, kind, at, length);
+    readOption(layer, data, base, kind, at, length);
     at += length;
   }
   layer.span(headerLength, end);
@@ -104,17 +105,31 @@ export function decodeTcp(data: Uint8Array, offset: number, end: number): TcpLay
  * in a call: reading them all here took the inlining budget decodeTcp needs for nextLayer
  * (which then stayed a call, ~18 instructions a packet over the benchmark capture).
  */
-function readOption(layer: TcpLayer, data: Uint8Array, kind: number, at: number, length: number): void {
+function readOption(
+  layer: TcpLayer,
+  data: Uint8Array,
+  base: number,
+  kind: number,
+  at: number,
+  length: number,
+): void {
   if (kind === 8 && length === 10) {
     layer.hasTimestamps = true;
-    layer.tsVal = u32(data, at + 2);
-    layer.tsEcr = u32(data, at + 6);
-  } else readOtherOption(layer, data, kind, at, length);
+    layer.tsVal = u32(data, base + at + 2);
+    layer.tsEcr = u32(data, base + at + 6);
+  } else readOtherOption(layer, data, base, kind, at, length);
 }
 
-function readOtherOption(layer: TcpLayer, data: Uint8Array, kind: number, at: number, length: number): void {
-  if (kind === 2 && length === 4) layer.mss = u16(data, at + 2);
-  else if (kind === 3 && length === 3) layer.windowScale = data[at + 2];
+function readOtherOption(
+  layer: TcpLayer,
+  data: Uint8Array,
+  base: number,
+  kind: number,
+  at: number,
+  length: number,
+): void {
+  if (kind === 2 && length === 4) layer.mss = u16(data, base + at + 2);
+  else if (kind === 3 && length === 3) layer.windowScale = data[base + at + 2];
   else if (kind === 4 && length === 2) layer.sackPermitted = true;
   else if (kind === 5 && (length - 2) % 8 === 0) {
     layer.sackOffset = at + 2;

@@ -18,14 +18,15 @@ export class UdpLayer extends BaseLayer {
 
 const HEADER = 8;
 
-export function decodeUdp(data: Uint8Array, offset: number, end: number): UdpLayer {
+export function decodeUdp(data: Uint8Array, offset: number, end: number, base = 0): UdpLayer {
   const layer = new UdpLayer(offset, end);
   const available = end - offset;
   if (available < HEADER) return layer.cut(available, end);
-  layer.srcPort = u16(data, offset);
-  layer.dstPort = u16(data, offset + 2);
-  layer.length = u16(data, offset + 4);
-  layer.checksum = u16(data, offset + 6);
+  const at = base + offset;
+  layer.srcPort = u16(data, at);
+  layer.dstPort = u16(data, at + 2);
+  layer.length = u16(data, at + 4);
+  layer.checksum = u16(data, at + 6);
   if (layer.length < HEADER) {
     // Length 0 is what jumbograms and some offloads leave: trust the captured bytes.
     layer.span(HEADER, end);

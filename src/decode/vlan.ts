@@ -21,26 +21,26 @@ export class VlanLayer extends BaseLayer {
 
 const HEADER = 4;
 
-function decodeVlanTag(data: Uint8Array, offset: number, end: number, tpid: number): VlanLayer {
+function decodeVlanTag(data: Uint8Array, offset: number, end: number, base: number, tpid: number): VlanLayer {
   const layer = new VlanLayer(offset, end);
   layer.tpid = tpid;
   if (end - offset < HEADER) return layer.cut(end - offset, end);
-  const tci = u16(data, offset);
+  const tci = u16(data, base + offset);
   layer.priority = tci >>> 13;
   layer.dropEligible = (tci & 0x1000) !== 0;
   layer.vlanId = tci & 0x0fff;
-  layer.etherType = u16(data, offset + 2);
+  layer.etherType = u16(data, base + offset + 2);
   layer.span(HEADER, end);
   layer.next = nextLayer(REGISTRIES.ethertype, layer.etherType);
   return layer;
 }
 
-export const decodeVlan8021Q: LayerDecoder = (data, offset, end) =>
-  decodeVlanTag(data, offset, end, ETHERTYPE_VLAN);
-export const decodeVlan8021ad: LayerDecoder = (data, offset, end) =>
-  decodeVlanTag(data, offset, end, ETHERTYPE_QINQ);
-export const decodeVlan9100: LayerDecoder = (data, offset, end) =>
-  decodeVlanTag(data, offset, end, ETHERTYPE_QINQ_OLD);
+export const decodeVlan8021Q: LayerDecoder = (data, offset, end, base = 0) =>
+  decodeVlanTag(data, offset, end, base, ETHERTYPE_VLAN);
+export const decodeVlan8021ad: LayerDecoder = (data, offset, end, base = 0) =>
+  decodeVlanTag(data, offset, end, base, ETHERTYPE_QINQ);
+export const decodeVlan9100: LayerDecoder = (data, offset, end, base = 0) =>
+  decodeVlanTag(data, offset, end, base, ETHERTYPE_QINQ_OLD);
 
 export function vlanTraceLines(layer: VlanLayer, _data: Uint8Array): string[] {
   if (layer.headerLength < HEADER) return [`${etherTypeName(layer.tpid)}: truncated`];

@@ -18,12 +18,12 @@ const HEADER = 8;
 const FLAG_VNI_VALID = 0x08;
 const LINKTYPE_ETHERNET = 1;
 
-export function decodeVxlan(data: Uint8Array, offset: number, end: number): VxlanLayer {
+export function decodeVxlan(data: Uint8Array, offset: number, end: number, base = 0): VxlanLayer {
   const layer = new VxlanLayer(offset, end);
   const available = end - offset;
   if (available < HEADER) return layer.cut(available, end);
-  layer.flags = data[offset];
-  layer.vni = u32(data, offset + 4) >>> 8;
+  layer.flags = data[base + offset];
+  layer.vni = u32(data, base + offset + 4) >>> 8;
   if ((layer.flags & FLAG_VNI_VALID) === 0) layer.anomaly = 'vxlan.bad_flags';
   layer.span(HEADER, end);
   layer.next = nextLayer(REGISTRIES.linktype, LINKTYPE_ETHERNET);

@@ -34,8 +34,8 @@ export class GraphPacket implements FramedRecord {
   seq: number;
   /**
    * The frame is `bytes[offset .. offset + caplen)`: a reader's window for captured packets,
-   * the frame itself for built ones. Nodes that only test or copy bytes (filters) read this
-   * range; `data` gives the frame as its own view, made on first use.
+   * the frame itself for built ones. The decoders and nodes that only test or copy bytes
+   * (filters) read this range; `data` gives the frame as its own view, made on first use.
    */
   bytes: Uint8Array;
   offset: number;

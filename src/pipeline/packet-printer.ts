@@ -20,9 +20,13 @@ export interface PrinterOptions {
  */
 export class PacketPrinter implements PacketConsumer {
   consumed = 0;
+  /** Packets printed or written go out in capture order; with neither (-q) they are only counted. */
+  readonly needsOrder: boolean;
   private chunks: string[] = [];
 
-  constructor(private readonly opts: PrinterOptions) {}
+  constructor(private readonly opts: PrinterOptions) {
+    this.needsOrder = opts.formatPacket !== null || opts.writer !== null;
+  }
 
   get done(): boolean {
     return this.opts.limit !== undefined && this.consumed >= this.opts.limit;

@@ -3,10 +3,31 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { readCaptureBuffer } from '../../src/pcap/index.js';
-import { decodePacket, MAX_LAYERS } from '../../src/decode/index.js';
+import { decodePacket, defaultRegistry, linkTypeNext, MAX_LAYERS } from '../../src/decode/index.js';
 import { layersToJson } from '../../src/decode/describe.js';
 import { layerTraceLines } from '../../src/decode/describe.js';
 import { formatPacketLine, summarizePacket } from '../../src/decode/summary.js';
+import type { LayerDecoder } from '../../src/decode/layer.js';
+import { decodeArp } from '../../src/decode/arp.js';
+import { decodeEthernet } from '../../src/decode/ethernet.js';
+import { decodeIcmp, decodeIcmpv6 } from '../../src/decode/icmp.js';
+import { decodeAh, decodeEsp } from '../../src/decode/ipsec.js';
+import { decodeIpv4 } from '../../src/decode/ipv4.js';
+import { decodeIpv6 } from '../../src/decode/ipv6.js';
+import {
+  decodeIpv6DestOptions,
+  decodeIpv6Fragment,
+  decodeIpv6HopByHop,
+  decodeIpv6Routing,
+} from '../../src/decode/ipv6ext.js';
+import { decodeLoop, decodeNull } from '../../src/decode/null.js';
+import { decodeRaw } from '../../src/decode/raw.js';
+import { decodeSctp } from '../../src/decode/sctp.js';
+import { decodeSll, decodeSll2 } from '../../src/decode/sll.js';
+import { decodeTcp } from '../../src/decode/tcp.js';
+import { decodeUdp } from '../../src/decode/udp.js';
+import { decodeVlan8021ad, decodeVlan8021Q, decodeVlan9100 } from '../../src/decode/vlan.js';
+import { decodeVxlan } from '../../src/decode/vxlan.js';
 import { corpusCaptures } from '../helpers/corpus.js';
 
 const numRuns = Number(process.env.MESHTAP_FUZZ_RUNS ?? 300);
@@ -75,5 +96,76 @@ test('every corpus packet decodes within the contract', () => {
   for (const path of corpusCaptures()) {
     const { records } = readCaptureBuffer(new Uint8Array(readFileSync(path)));
     for (const r of records) checkPacket(r.data, r.linkType);
+  }
+});
+
+const DECODERS: LayerDecoder[] = [
+  decodeArp,
+  decodeEthernet,
+  decodeIcmp,
+  decodeIcmpv6,
+  decodeAh,
+  decodeEsp,
+  decodeIpv4,
+  decodeIpv6,
+  decodeIpv6DestOptions,
+  decodeIpv6Fragment,
+  decodeIpv6HopByHop,
+  decodeIpv6Routing,
+  decodeLoop,
+  decodeNull,
+  decodeRaw,
+  decodeSctp,
+  decodeSll,
+  decodeSll2,
+  decodeTcp,
+  decodeUdp,
+  decodeVlan8021ad,
+  decodeVlan8021Q,
+  decodeVlan9100,
+  decodeVxlan,
+];
+
+test('a frame inside a larger buffer (from `base` on) decodes as the frame alone does, at any offset', () => {
+  const sample = corpusSample();
+  const placement = fc.record({
+    decode: fc.constantFrom(...DECODERS),
+    index: fc.nat({ max: sample.length - 1 }),
+    from: fc.nat(),
+    cut: fc.nat(),
+    before: fc.uint8Array({ maxLength: 64 }),
+    after: fc.uint8Array({ maxLength: 64 }),
+  });
+  fc.assert(
+    fc.property(placement, ({ decode, index, from, cut, before, after }) => {
+      const frame = sample[index].data;
+      const offset = from % (frame.length + 1);
+      const end = frame.length - (cut % (frame.length - offset + 1));
+      const buffer = new Uint8Array([...before, ...frame, ...after]);
+      assert.deepEqual(decode(buffer, offset, end, before.length), decode(frame, offset, end));
+    }),
+    { numRuns },
+  );
+});
+
+test('every layer of every corpus packet decodes in place inside a larger buffer as it does alone', () => {
+  const before = Uint8Array.from({ length: 37 }, (_, i) => i * 7);
+  for (const path of corpusCaptures()) {
+    const { records } = readCaptureBuffer(new Uint8Array(readFileSync(path)));
+    for (const r of records) {
+      const frame = r.data;
+      const buffer = new Uint8Array([...before, ...frame, ...before]);
+      let next = linkTypeNext(r.linkType);
+      let offset = 0;
+      let end = frame.length;
+      for (let depth = 0; depth < MAX_LAYERS; depth++) {
+        const decode = defaultRegistry.lookup(next);
+        if (decode === undefined) break;
+        const layer = decode(frame, offset, end);
+        assert.deepEqual(decode(buffer, offset, end, before.length), layer, `${path}: ${layer.kind}`);
+        if (layer.next === null) break;
+        ({ next, payloadOffset: offset, payloadEnd: end } = layer);
+      }
+    }
   }
 });

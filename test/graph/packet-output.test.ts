@@ -19,6 +19,7 @@ function packet(seq: number): GraphPacket {
 function consumedSeqs(arrival: number[]): number[] {
   let seen: number[] = [];
   const node = new PacketOutputNode({
+    needsOrder: true,
     consume(frame: Frame) {
       seen = frame.packets.slice(0, frame.count).map((p) => p!.seq);
     },
@@ -42,4 +43,28 @@ test('packets of a vector come out in capture order', () => {
   // Seqs far apart and a seq seen twice take the sorting path.
   assert.deepEqual(consumedSeqs([900, 3, 40, 1]), [1, 3, 40, 900]);
   assert.deepEqual(consumedSeqs([6, 5, 6, 4]), [4, 5, 6, 6]);
+});
+
+test('a consumer that needs no order gets each frame as it arrives, without reassembled packets', () => {
+  const seen: number[][] = [];
+  const node = new PacketOutputNode({
+    needsOrder: false,
+    consume(frame: Frame) {
+      seen.push(frame.packets.slice(0, frame.count).map((p) => p!.seq));
+    },
+  });
+  const first = new Frame();
+  for (const seq of [3, 1]) first.push(packet(seq));
+  node.process(first);
+  const second = new Frame();
+  second.push(packet(2));
+  second.push(packet(0).derive(Uint8Array.of(0), 1));
+  second.push(packet(0));
+  node.process(second);
+  node.endOfVector();
+  assert.deepEqual(seen, [
+    [3, 1],
+    [2, 0],
+  ]);
+  assert.equal(node.derived, 1);
 });

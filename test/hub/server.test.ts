@@ -19,7 +19,7 @@ describe('hub API: token, validation, tasks, tracer, OpenAPI, metrics', () => {
   let db: StoreDatabase;
   let app: FastifyInstance;
   let token: string;
-  const graph = buildReadGraph({ consumer: { consume: () => undefined } });
+  const graph = buildReadGraph({ consumer: { needsOrder: false, consume: () => undefined } });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'meshtap-hub-test-'));

@@ -1,7 +1,12 @@
 import type { DecoderRegistry } from '../../decode/registry.js';
 import { linkTypeNext } from '../../decode/index.js';
-import type { CodeTable } from '../../decode/code-table.js';
-import { registryCode, type Layer, type NextLayer, type RegistryName } from '../../decode/layer.js';
+import {
+  registryCode,
+  type Layer,
+  type LayerDecoder,
+  type NextLayer,
+  type RegistryName,
+} from '../../decode/layer.js';
 import type { Frame } from '../frame.js';
 import type { GraphNode, NodeOutput } from '../node.js';
 import type { GraphPacket } from '../packet.js';
@@ -31,8 +36,8 @@ export interface DecodeNodeDeps {
   registry: DecoderRegistry;
   /** Every decode node's next nodes: the done node first, then every node a key or the router leads to. */
   nextNodes: readonly string[];
-  /** Index in `nextNodes` of the node handling each registryCode. */
-  keyIndex: CodeTable<number>;
+  /** Index in `nextNodes` of the node handling each registryCode; 0 (the done node) where none does. */
+  keyIndex: Uint8Array;
   /** Trace lines of a decoded layer. */
   describe(layer: Layer, data: Uint8Array): string[];
   router?: LayerRouter;
@@ -52,9 +57,9 @@ export class DecodeNode implements GraphNode {
   private readonly absorbed: Set<number> | null;
   /** The router, when it looks at this node's layers. */
   private readonly router: LayerRouter | null;
-  /** deps.registry and deps.keyIndex, one load away: every layer of every packet reads both. */
+  /** deps.registry and deps.keyIndex, one load away: the layers of every packet read them. */
   private readonly registry: DecoderRegistry;
-  private readonly keyIndex: CodeTable<number>;
+  private readonly keyIndex: Uint8Array;
   /** The next index of each packet of the frame being processed; grows with the vectors. */
   private nexts = new Uint16Array(0);
   /**
@@ -64,6 +69,14 @@ export class DecodeNode implements GraphNode {
    */
   private lastLinkType = -1;
   private lastLinkLayer: NextLayer | null = null;
+  /**
+   * The key (code and altCode) of the last layer this node looked up a decoder for, and that
+   * decoder: a node's packets nearly all arrive with the key that routed them to it, and the
+   * registry lookup cost ~30 instructions a layer.
+   */
+  private lastCode = -1;
+  private lastAltCode = -1;
+  private lastDecoder: LayerDecoder | undefined = undefined;
 
   constructor(
     spec: DecodeNodeSpec,
@@ -104,22 +117,22 @@ export class DecodeNode implements GraphNode {
    * Decodes this node's layer (and any absorbed ones) onto the packet and returns the index
    * of the node it goes to next: 0 (the done node) when there was nothing to decode. The
    * last layer's `next` is read once: the layers are of a dozen classes, so each read is a
-   * megamorphic lookup (~50 instructions).
+   * megamorphic lookup (~50 instructions). The decoders read the frame where it lies
+   * (`bytes` from `offset` on), so no packet needs a view of its own to be decoded.
    */
   private decodeInto(pkt: GraphPacket): number {
-    const data = pkt.data;
+    const bytes = pkt.bytes;
+    const base = pkt.offset;
     const last = pkt.lastLayer;
     let next = last === undefined ? this.linkLayer(pkt.linkType) : last.next;
     let start = last === undefined ? 0 : last.payloadOffset;
-    // caplen is data.length, as a small integer: the typed array's length is a double to the
-    // compiler, and `end` would carry conversions through the walk.
     let end = last === undefined ? pkt.caplen : last.payloadEnd;
     let layer: Layer | null = null;
     let guard = 0;
     while (next !== null && guard++ < 16) {
-      const decoder = this.registry.lookup(next);
+      const decoder = this.decoderFor(next);
       if (decoder === undefined) break;
-      layer = decoder(data, start, end);
+      layer = decoder(bytes, start, end, base);
       pkt.layers.push(layer);
       next = layer.next;
       if (next === null || this.absorbed === null || !this.absorbed.has(next.code)) break;
@@ -143,10 +156,21 @@ export class DecodeNode implements GraphNode {
     return this.lastLinkLayer;
   }
 
+  /** The registry's decoder for `next` (see `lastCode`). */
+  private decoderFor(next: NextLayer): LayerDecoder | undefined {
+    if (next.code !== this.lastCode || next.altCode !== this.lastAltCode) {
+      this.lastCode = next.code;
+      this.lastAltCode = next.altCode;
+      this.lastDecoder = this.registry.lookup(next);
+    }
+    return this.lastDecoder;
+  }
+
   /** Index of the node handling `next` (key, then altKey); 0 (the done node) when none does. */
   private indexFor(next: NextLayer | null): number {
     if (next === null) return 0;
     const table = this.keyIndex;
-    return table.get(next.code) ?? (next.altCode < 0 ? undefined : table.get(next.altCode)) ?? 0;
+    // A code past the table (a link type beyond 16 bits) reads as undefined: no node.
+    return table[next.code] || (next.altCode < 0 ? 0 : table[next.altCode]) || 0;
   }
 }
