@@ -3,6 +3,7 @@ import { FlowList } from './flow-list.js';
 import { PacketClock } from './packet-clock.js';
 import { flowHashAt, guessServerSide, sameAddrAt, type AddressKey } from './flow-key.js';
 import { AddressSlab } from './address-slab.js';
+import { FlowBuckets } from './flow-buckets.js';
 
 export { Flow, IPPROTO_TCP, IPPROTO_UDP, type FlowEndReason, type FlowState } from './flow.js';
 
@@ -89,8 +90,7 @@ export class FlowTable<T> {
     evictedForMemory: 0,
     peakBufferedBytes: 0,
   };
-  /** The first flow of each hash value; the rest follow through Flow.bucketNext. */
-  private readonly buckets = new Map<number, Flow<T>>();
+  private readonly buckets = new FlowBuckets<Flow<T>>();
   private readonly addresses = new AddressSlab();
   private readonly tcpOpen: FlowList<Flow<T>>;
   private readonly tcpClosing: FlowList<Flow<T>>;
@@ -183,7 +183,7 @@ export class FlowTable<T> {
     key.length = ipVersion === 4 ? 4 : 16;
     const hash = flowHashAt(key, srcPort, dstPort, proto);
     const r = this.result;
-    if (this.find(this.buckets.get(hash), key, srcPort, dstPort, proto)) {
+    if (this.find(hash, key, srcPort, dstPort, proto)) {
       if (!(r.flow.state === 'closed' && isConnectionOpening(tcpFlags))) {
         r.created = false;
         this.touch(r.flow, r.dir, tcpFlags);
@@ -235,15 +235,10 @@ export class FlowTable<T> {
     }
   }
 
-  private find(
-    first: Flow<T> | undefined,
-    key: AddressKey,
-    srcPort: number,
-    dstPort: number,
-    proto: number,
-  ): boolean {
-    for (let f = first ?? null; f !== null; f = f.bucketNext) {
-      if (f.proto !== proto) continue;
+  private find(hash: number, key: AddressKey, srcPort: number, dstPort: number, proto: number): boolean {
+    // A chain holds the flows of every hash that shares its slot.
+    for (let f = this.buckets.first(hash); f !== null; f = f.bucketNext) {
+      if (f.hash !== hash || f.proto !== proto) continue;
       const dir = directionOf(f, key, srcPort, dstPort);
       if (dir !== -1) {
         this.result.flow = f;
@@ -278,8 +273,7 @@ export class FlowTable<T> {
       dir === 0
         ? new Flow<T>(this.nextId++, hash, ipVersion, proto, slab, at, srcPort, dstPort, this.nowUs)
         : new Flow<T>(this.nextId++, hash, ipVersion, proto, slab, at, dstPort, srcPort, this.nowUs);
-    flow.bucketNext = this.buckets.get(hash) ?? null;
-    this.buckets.set(hash, flow);
+    this.buckets.add(flow);
     this.count++;
     this.stateBytes += cost;
     this.stats.created++;
@@ -307,7 +301,7 @@ export class FlowTable<T> {
   private end(flow: Flow<T>, reason: FlowEndReason): void {
     if (flow.ended) return;
     flow.list?.remove(flow);
-    this.unlink(flow);
+    this.buckets.remove(flow);
     this.count--;
     this.stateBytes -= this.stateCost(flow.proto);
     this.stats.ended[reason]++;
@@ -320,20 +314,6 @@ export class FlowTable<T> {
 
   private stateCost(proto: number): number {
     return proto === IPPROTO_TCP ? this.options.tcpFlowBytes : this.options.datagramFlowBytes;
-  }
-
-  /** Takes the flow out of its hash chain. */
-  private unlink(flow: Flow<T>): void {
-    const first = this.buckets.get(flow.hash);
-    if (first === flow) {
-      if (flow.bucketNext === null) this.buckets.delete(flow.hash);
-      else this.buckets.set(flow.hash, flow.bucketNext);
-    } else {
-      let f = first ?? null;
-      while (f !== null && f.bucketNext !== flow) f = f.bucketNext;
-      if (f !== null) f.bucketNext = flow.bucketNext;
-    }
-    flow.bucketNext = null;
   }
 
   /** maxFlows or maxFlowBytes reached: the least recently active flow goes (a lingering closed one first). False when there is none. */

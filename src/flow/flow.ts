@@ -31,7 +31,7 @@ export class Flow<T> implements ListNode<Flow<T>> {
   prev: Flow<T> | null = null;
   next: Flow<T> | null = null;
   list: FlowList<Flow<T>> | null = null;
-  /** The next flow whose key hashes to the same value (the table chains them instead of keeping an array per hash). */
+  /** The next flow in its slot of the table's index (see FlowBuckets). */
   bucketNext: Flow<T> | null = null;
 
   constructor(
