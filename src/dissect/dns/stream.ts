@@ -25,19 +25,20 @@ interface Pending {
 /**
  * Most DNS flows are one UDP query and its answer, and a busy capture holds tens of
  * thousands of them until their idle timeout: what only TCP framing needs is made for TCP
- * flows only.
+ * flows only, and what waiting queries need exists only while some wait (80 bytes of the
+ * ~500 a finished flow kept, for the collector to copy and trace).
  */
 export class DnsStreamDissector implements StreamDissector {
   private readonly buffers: [StreamBuffer, StreamBuffer] | null;
-  private readonly pending: Pending[] = [];
-  private readonly waiting: WaitingExchanges;
+  /** The queries waiting for their answers, oldest first, and what they hold: null when none wait. */
+  private pending: Pending[] | null = null;
+  private waiting: WaitingExchanges | null = null;
   private readonly mdns: boolean;
   private index = 0;
 
   constructor(private readonly ctx: StreamContext) {
     this.mdns = ctx.clientPort === MDNS_PORT || ctx.serverPort === MDNS_PORT;
     this.buffers = ctx.transport === 'udp' ? null : [new StreamBuffer(ctx), new StreamBuffer(ctx)];
-    this.waiting = new WaitingExchanges(ctx, QUERY_COST);
   }
 
   data(dir: Direction, bytes: Uint8Array, tsUs: number): void {
@@ -62,11 +63,11 @@ export class DnsStreamDissector implements StreamDissector {
   gap(dir: Direction, _length: number, _tsUs: number): void {
     this.ctx.anomaly('dns.gap');
     this.buffers?.[dir].clear();
-    for (const p of this.pending) if (!p.flags.includes('gap')) p.flags.push('gap');
+    for (const p of this.pending ?? []) if (!p.flags.includes('gap')) p.flags.push('gap');
   }
 
   end(_tsUs: number): void {
-    for (const p of this.pending.splice(0)) this.emit(p, null, ['no_response']);
+    while (this.pending !== null) this.emit(this.take(0), null, ['no_response']);
     this.buffers?.[0].clear();
     this.buffers?.[1].clear();
   }
@@ -80,28 +81,48 @@ export class DnsStreamDissector implements StreamDissector {
   }
 
   private query(q: Pending): void {
-    const dup = this.pending.findIndex((p) => sameExchange(p.msg, q.msg));
-    if (dup >= 0) this.emit(this.pending.splice(dup, 1)[0], null, ['no_response', 'retransmitted']);
-    if (this.pending.length >= this.ctx.limits.maxPendingExchanges) {
+    const dup = this.waitingFor(q.msg);
+    if (dup >= 0) this.emit(this.take(dup), null, ['no_response', 'retransmitted']);
+    if (this.pending !== null && this.pending.length >= this.ctx.limits.maxPendingExchanges) {
       this.ctx.anomaly('dns.too_many_pending');
-      this.emit(this.pending.shift()!, null, ['no_response', 'evicted']);
+      this.emit(this.take(0), null, ['no_response', 'evicted']);
+    }
+    if (this.pending === null) {
+      this.pending = [];
+      this.waiting = new WaitingExchanges(this.ctx, QUERY_COST);
     }
     this.pending.push(q);
-    q.declared = this.waiting.opened(q.size);
+    q.declared = this.waiting!.opened(q.size);
   }
 
   private response(r: Pending): void {
-    const i = this.pending.findIndex((p) => sameExchange(p.msg, r.msg));
+    const i = this.waitingFor(r.msg);
     if (i < 0) {
       this.emit(null, r, ['no_request']);
       return;
     }
-    this.emit(this.pending.splice(i, 1)[0], r, []);
+    this.emit(this.take(i), r, []);
   }
 
-  /** Every query handed here has left `pending`: what it held is released. */
+  /** Where the query `msg` answers (or repeats) waits in `pending`; -1 when none does. */
+  private waitingFor(msg: DnsMessage): number {
+    return this.pending === null ? -1 : this.pending.findIndex((p) => sameExchange(p.msg, msg));
+  }
+
+  /** Takes the waiting query at `i` out of `pending`, releasing what it held. */
+  private take(i: number): Pending {
+    const pending = this.pending!;
+    const q = pending.splice(i, 1)[0]!;
+    this.waiting!.closed(q.declared);
+    if (pending.length === 0) {
+      this.pending = null;
+      this.waiting = null;
+    }
+    return q;
+  }
+
+  /** Every query handed here has left `pending` (see take). */
   private emit(q: Pending | null, r: Pending | null, flags: string[]): void {
-    if (q !== null) this.waiting.closed(q.declared);
     const first = (q ?? r)!;
     const fromClient = first.dir === 0;
     const entry: EntryDraft = {

@@ -97,6 +97,31 @@ describe('dns messages', () => {
     assert.equal(entries[0].requestSize, QUERY.length + 2);
   });
 
+  test('one 5-tuple asked again after an answer: each exchange pairs, a repeated query is retransmitted', () => {
+    // The flow keeps nothing for waiting queries once none waits; asking again starts afresh.
+    const { entries, anomalies } = run(
+      [
+        { dir: 0, bytes: QUERY, tsUs: 10 },
+        { dir: 1, bytes: RESPONSE, tsUs: 25 },
+        { dir: 0, bytes: QUERY, tsUs: 100 },
+        { dir: 0, bytes: QUERY, tsUs: 150 },
+        { dir: 1, bytes: RESPONSE, tsUs: 160 },
+        { dir: 1, bytes: RESPONSE, tsUs: 170 },
+      ],
+      { transport: 'udp' },
+    );
+    assert.deepEqual(anomalies, []);
+    assert.deepEqual(
+      entries.map((e) => [e.timestampUs, e.elapsedUs, e.flags]),
+      [
+        [10, 15, []],
+        [100, null, ['no_response', 'retransmitted']],
+        [150, 10, []],
+        [170, null, ['no_request']],
+      ],
+    );
+  });
+
   test('a response without its query is emitted as no_request', () => {
     const { entries } = run([{ dir: 1, bytes: RESPONSE, tsUs: 1 }], { transport: 'udp' });
     assert.deepEqual(entries[0].flags, ['no_request']);
