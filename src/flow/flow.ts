@@ -43,9 +43,10 @@ export class Flow<T> implements ListNode<Flow<T>> {
     readonly addrAt: number,
     readonly clientPort: number,
     readonly serverPort: number,
-    readonly firstTsUs: number,
+    // Not kept: a time is a boxed number of its own on the heap, and nothing asked for it.
+    createdTsUs: number,
   ) {
-    this.lastTsUs = firstTsUs;
+    this.lastTsUs = createdTsUs;
   }
 
   get addrLength(): 4 | 16 {
