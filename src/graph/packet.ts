@@ -154,6 +154,18 @@ export class GraphPacket implements FramedRecord {
     return (this.view ??= frameView(this.win!, this.offset, this.caplen));
   }
 
+  /**
+   * `data.subarray(from, to)` without making `data` first when it is not there yet: one view
+   * a packet instead of two, for a node that hands on only a part of the frame (a payload).
+   */
+  frameRange(from: number, to: number): Uint8Array {
+    if (this.view !== null) return this.view.subarray(from, to);
+    const win = this.win!;
+    const end = Math.min(Math.max(to, from), this.caplen);
+    const start = Math.min(from, end);
+    return new Uint8Array(win.buffer, win.byteOffset + this.offset + start, end - start);
+  }
+
   /** Capture time in microseconds since the epoch (exact for any real date). */
   get tsUs(): number {
     return this.tsSec * 1_000_000 + Math.floor(this.tsNsec / 1000);

@@ -74,21 +74,21 @@ export class FlowLookupNode implements GraphNode {
     l4: TcpLayer | UdpLayer | SctpLayer,
     out: NodeOutput,
   ): void {
-    const { data } = pkt;
+    // The addresses are read where they are in the reader's bytes (no views made per packet).
+    const { bytes, offset } = pkt;
     const v4 = ip instanceof Ipv4Layer;
-    // The addresses are read where they are in the packet (no views made per packet).
-    const srcAt = v4 ? ip.offset + 12 : ip.srcOffset;
-    const dstAt = v4 ? ip.offset + 16 : ip.dstOffset;
+    const srcAt = offset + (v4 ? ip.offset + 12 : ip.srcOffset);
+    const dstAt = offset + (v4 ? ip.offset + 16 : ip.dstOffset);
     const isTcp = l4 instanceof TcpLayer;
     const proto = isTcp ? IPPROTO_TCP : l4 instanceof UdpLayer ? IPPROTO_UDP : IPPROTO_SCTP;
     const flags = isTcp ? l4.flags : -1;
     const { table } = this.plane;
     const r = table.lookupAt(
       v4 ? 4 : 6,
-      data,
+      bytes,
       srcAt,
       l4.srcPort,
-      data,
+      bytes,
       dstAt,
       l4.dstPort,
       proto,
@@ -115,7 +115,7 @@ export class TcpReassemblyNode implements GraphNode {
       const pkt = frame.packets[i]!;
       const mark = markOf(pkt);
       const tcp = mark.l4 as TcpLayer;
-      const payload = pkt.data.subarray(tcp.payloadOffset, tcp.payloadEnd);
+      const payload = pkt.frameRange(tcp.payloadOffset, tcp.payloadEnd);
       mark.session.tcp?.segment(mark.dir, tcp.seq, tcp.ack, tcp.flags, payload, pkt.tsUs);
       out.enqueue(0, pkt);
     }
@@ -141,7 +141,7 @@ export class DatagramInputNode implements GraphNode {
     for (let i = 0; i < frame.count; i++) {
       const pkt = frame.packets[i]!;
       const mark = markOf(pkt);
-      const payload = pkt.data.subarray(mark.l4.payloadOffset, mark.l4.payloadEnd);
+      const payload = pkt.frameRange(mark.l4.payloadOffset, mark.l4.payloadEnd);
       if (payload.length > 0) mark.session.datagram(mark.dir, payload, pkt.tsUs);
       out.enqueue(0, pkt);
     }
