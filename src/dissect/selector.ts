@@ -18,9 +18,21 @@ export interface SelectorOwner {
  */
 const NO_BYTES = new Uint8Array(0);
 const NO_CANDIDATES: readonly DissectorFactory[] = [];
-/** What a decided stream keeps instead of its probe and pending lists (never written once decided). */
-const NO_PROBE: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
-const NO_PENDING: Pending[] = [];
+/**
+ * The probes of a stream that has kept nothing: before its first wait, and once decided.
+ * Probes are never written: a wait makes a new pair.
+ */
+const NO_PROBE: readonly [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
+
+/**
+ * Candidate lists already ordered, per factory list, transport and which factories claim one
+ * of the stream's ports (a bit a factory). A selector is made for every flow and most flows are
+ * claimed by their first bytes, so its candidates are looked up, not built: three arrays a flow.
+ * Bounded: 2^factories lists a transport at most, and only when there are few enough factories
+ * for the bits to fit (else each selector orders its own).
+ */
+const orderedCandidates = new WeakMap<readonly DissectorFactory[], Map<string, DissectorFactory[][]>>();
+const MAX_MEMO_FACTORIES = 8;
 
 /**
  * Chooses the dissector of one stream and then forwards everything to it. Until a
@@ -33,8 +45,9 @@ export class ProtocolSelector implements StreamDissector {
   private chosen: StreamDissector | null = null;
   private chosenName: string | null = null;
   private unclaimed = false;
-  private pending: Pending[] = [];
-  private probe: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
+  /** What arrived before the choice, to replay to the chosen dissector; null while nothing waits. */
+  private pending: Pending[] | null = null;
+  private probe: readonly [Uint8Array, Uint8Array] = NO_PROBE;
   /** Released once the stream is decided, as are the probe and the pending list. */
   private candidates: readonly DissectorFactory[];
 
@@ -43,16 +56,7 @@ export class ProtocolSelector implements StreamDissector {
     private readonly ctx: StreamContext,
     private readonly owner: SelectorOwner | null = null,
   ) {
-    // One pass, without closures: a selector is made for every flow, and most flows are short.
-    const byPort: DissectorFactory[] = [];
-    const byContent: DissectorFactory[] = [];
-    const { serverPort, clientPort, transport } = ctx;
-    for (const f of factories) {
-      if (!f.transports.includes(transport)) continue;
-      if (f.ports.includes(serverPort) || f.ports.includes(clientPort)) byPort.push(f);
-      else byContent.push(f);
-    }
-    this.candidates = byPort.concat(byContent);
+    this.candidates = candidatesFor(factories, ctx);
   }
 
   /** The protocol chosen, 'unclaimed', or null while still deciding. */
@@ -66,19 +70,20 @@ export class ProtocolSelector implements StreamDissector {
     // Most streams are claimed by their first bytes (a DNS query, a request line): those are
     // offered as they are and, once claimed, go straight to the dissector. Copies are made
     // only to wait for more (the input is a transient view).
-    const first = this.pending.length === 0;
+    const first = this.pending === null;
     const probe = first ? prefix(bytes, MAX_PROBE_BYTES) : concat(this.probe[dir], bytes, MAX_PROBE_BYTES);
     const verdict = this.verdict(dir, probe);
     // 'yes' chose a dissector and replayed what waited for it: the new bytes follow.
     if (verdict === 'yes') return this.chosen!.data(dir, bytes, tsUs);
-    this.pending.push({ dir, bytes: bytes.slice(), gap: 0, tsUs });
-    this.probe[dir] = first ? probe.slice() : probe;
+    (this.pending ??= []).push({ dir, bytes: bytes.slice(), gap: 0, tsUs });
+    const kept = first ? probe.slice() : probe;
+    this.probe = dir === 0 ? [kept, this.probe[1]] : [this.probe[0], kept];
     this.decide(dir, verdict);
   }
 
   gap(dir: Direction, length: number, tsUs: number): void {
     if (this.chosen) return this.chosen.gap(dir, length, tsUs);
-    if (!this.unclaimed) this.pending.push({ dir, bytes: null, gap: length, tsUs });
+    if (!this.unclaimed) (this.pending ??= []).push({ dir, bytes: null, gap: length, tsUs });
   }
 
   end(tsUs: number): void {
@@ -118,7 +123,7 @@ export class ProtocolSelector implements StreamDissector {
     const dissector = factory.create(this.ctx);
     this.chosen = dissector;
     this.chosenName = factory.name;
-    for (const p of this.pending) {
+    for (const p of this.pending ?? []) {
       if (p.bytes) dissector.data(p.dir, p.bytes, p.tsUs);
       else dissector.gap(p.dir, p.gap, p.tsUs);
     }
@@ -128,10 +133,52 @@ export class ProtocolSelector implements StreamDissector {
 
   /** Lets go of what only the choice needed: a flow lives on long after its choice. */
   private release(): void {
-    this.pending = NO_PENDING;
+    this.pending = null;
     this.probe = NO_PROBE;
     this.candidates = NO_CANDIDATES;
   }
+}
+
+/** The factories for `ctx`'s transport, the ones registered for one of its ports first, in registration order otherwise. */
+function candidatesFor(
+  factories: readonly DissectorFactory[],
+  ctx: StreamContext,
+): readonly DissectorFactory[] {
+  const { serverPort, clientPort, transport } = ctx;
+  if (factories.length > MAX_MEMO_FACTORIES)
+    return orderCandidates(factories, transport, portMask(factories, serverPort, clientPort));
+  let byTransport = orderedCandidates.get(factories);
+  if (byTransport === undefined) orderedCandidates.set(factories, (byTransport = new Map()));
+  let byMask = byTransport.get(transport);
+  if (byMask === undefined) byTransport.set(transport, (byMask = []));
+  const mask = portMask(factories, serverPort, clientPort);
+  return (byMask[mask] ??= orderCandidates(factories, transport, mask));
+}
+
+/** A bit for each factory registered for `serverPort` or `clientPort`. */
+function portMask(factories: readonly DissectorFactory[], serverPort: number, clientPort: number): number {
+  let mask = 0;
+  for (let i = 0; i < factories.length; i++) {
+    const { ports } = factories[i]!;
+    if (ports.includes(serverPort) || ports.includes(clientPort)) mask |= 1 << i;
+  }
+  return mask;
+}
+
+function orderCandidates(
+  factories: readonly DissectorFactory[],
+  transport: StreamContext['transport'],
+  mask: number,
+): DissectorFactory[] {
+  const byPort: DissectorFactory[] = [];
+  const byContent: DissectorFactory[] = [];
+  for (let i = 0; i < factories.length; i++) {
+    const f = factories[i]!;
+    if (!f.transports.includes(transport)) continue;
+    if ((mask & (1 << i)) !== 0) byPort.push(f);
+    else byContent.push(f);
+  }
+  return byPort.concat(byContent);
 }
 
 /** The first `limit` bytes of `b`, as a view. */
