@@ -106,6 +106,15 @@ export class FlowTable<T> {
   /** The flows' state by estimate (see maxFlowBytes). */
   private stateBytes = 0;
   private readonly clock: PacketClock;
+  /**
+   * No flow ends idle before this table time: the earliest of the lists' head flows'
+   * deadlines when last worked out, or earlier. A list is in order of activity (a flow moves
+   * to its tail with the table's latest time), so its deadline only moves later as its head
+   * goes, and only a list that was empty can bring an earlier one (see moveTo). advance()
+   * looks at the lists only when the time reaches it: four heads a packet were ~2 % of an
+   * entries run.
+   */
+  private nextExpiryUs = -Infinity;
 
   constructor(
     options: Partial<FlowTableOptions> = {},
@@ -199,13 +208,21 @@ export class FlowTable<T> {
   /** Moves packet time forward (also without packets, e.g. from a live capture's clock) and ends idle flows. */
   advance(tsUs: number): void {
     this.clock.observe(tsUs);
+    if (this.nowUs >= this.nextExpiryUs) this.endIdle();
+  }
+
+  /** Ends the flows whose idle time is up and works out the next deadline. */
+  private endIdle(): void {
+    let next = Infinity;
     for (const list of this.lists) {
       let head = list.head;
       while (head !== null && this.nowUs - head.lastTsUs >= list.timeoutUs) {
         this.end(head, list === this.closed ? (head.closeReason ?? 'fin') : 'idle');
         head = list.head;
       }
+      if (head !== null) next = Math.min(next, head.lastTsUs + list.timeoutUs);
     }
+    this.nextExpiryUs = next;
   }
 
   /**
@@ -289,13 +306,21 @@ export class FlowTable<T> {
     if (flow.state === 'closed') return; // lingering: late packets do not extend the linger
     if (this.nowUs > flow.lastTsUs) flow.lastTsUs = this.nowUs;
     if (flow.proto !== IPPROTO_TCP) {
-      this.datagram.pushTail(flow);
+      this.moveTo(this.datagram, flow);
       return;
     }
     const state = tcpFlags > 0 ? updateTcpState(flow, dir, tcpFlags) : flow.state;
-    if (state === 'closed') this.closed.pushTail(flow);
-    else if (state === 'closing') this.tcpClosing.pushTail(flow);
-    else this.tcpOpen.pushTail(flow);
+    this.moveTo(
+      state === 'closed' ? this.closed : state === 'closing' ? this.tcpClosing : this.tcpOpen,
+      flow,
+    );
+  }
+
+  /** Puts a flow just touched (its last activity is the table's time) at the tail of `list`. */
+  private moveTo(list: FlowList<Flow<T>>, flow: Flow<T>): void {
+    // A list's first flow brings a deadline of its own, maybe earlier than the known one.
+    if (list.head === null) this.nextExpiryUs = Math.min(this.nextExpiryUs, this.nowUs + list.timeoutUs);
+    list.pushTail(flow);
   }
 
   private end(flow: Flow<T>, reason: FlowEndReason): void {

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   FlowTable,
   IPPROTO_TCP,
@@ -303,5 +304,43 @@ describe('FlowTable', () => {
     ]);
     assert.equal(t.size, 0);
     assert.deepEqual(t.stats.ended, { fin: 0, rst: 1, idle: 0, evicted: 0, eof: 2 });
+  });
+
+  test('no flow outlives its idle time, whatever the order of packets, states and quiet spells', () => {
+    // The table looks at its lists only when the earliest deadline it knows of comes; a
+    // deadline it missed (a list's first flow, a flow changing lists) would leave a flow
+    // alive past its timeout. After every step, each live flow must be within its list's.
+    const packet = fc.record({
+      port: fc.integer({ min: 1, max: 6 }),
+      udp: fc.boolean(),
+      fromServer: fc.boolean(),
+      flags: fc.constantFrom(TCP_SYN, TCP_SYN | TCP_ACK, TCP_ACK, TCP_FIN | TCP_ACK, TCP_RST),
+      stepUs: fc.integer({ min: 0, max: 40 * SEC }),
+      advanceOnly: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(packet, { minLength: 50, maxLength: 400 }), (packets) => {
+        const { t } = table({
+          tcpEstablishedTimeoutUs: 100 * SEC,
+          tcpClosingTimeoutUs: 10 * SEC,
+          closedLingerUs: 2 * SEC,
+          udpTimeoutUs: 30 * SEC,
+        });
+        let now = 0;
+        for (const p of packets) {
+          now += p.stepUs;
+          if (p.advanceOnly) t.advance(now);
+          else {
+            const proto = p.udp ? IPPROTO_UDP : IPPROTO_TCP;
+            const flags = p.udp ? -1 : p.flags;
+            if (p.fromServer) t.lookup(4, S, 80, C, p.port, proto, now, flags);
+            else t.lookup(4, C, p.port, S, 80, proto, now, flags);
+          }
+          for (const f of t.flows())
+            assert.ok(t.nowUs - f.lastTsUs < f.list!.timeoutUs, `flow ${f.id} outlived its idle time`);
+        }
+      }),
+      { numRuns: 300, endOnFailure: true },
+    );
   });
 });
