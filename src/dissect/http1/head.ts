@@ -137,17 +137,26 @@ export function headerMap(fields: HeaderField[]): Record<string, string | string
   return map;
 }
 
+/**
+ * Whether a field's name is `lowerName` (lowercase ASCII) in any case. The lengths are
+ * compared first: most names differ in length, and lowercasing a name with capitals makes a
+ * new string (a message's head is asked for several fields). Lowercasing keeps the length of
+ * the latin1 text names are read as.
+ */
+function isNamed(f: HeaderField, lowerName: string): boolean {
+  return f.name.length === lowerName.length && f.name.toLowerCase() === lowerName;
+}
+
 /** The last value of a field (by lowercase name), or undefined. */
 export function lastValue(fields: HeaderField[], lowerName: string): string | undefined {
-  for (let i = fields.length - 1; i >= 0; i--)
-    if (fields[i].name.toLowerCase() === lowerName) return fields[i].value;
+  for (let i = fields.length - 1; i >= 0; i--) if (isNamed(fields[i], lowerName)) return fields[i].value;
   return undefined;
 }
 
 /** Whether a comma-separated field (Connection, Upgrade, Transfer-Encoding) lists `token`, case-insensitively. */
 export function listsToken(fields: HeaderField[], lowerName: string, token: string): boolean {
   for (const f of fields) {
-    if (f.name.toLowerCase() !== lowerName) continue;
+    if (!isNamed(f, lowerName)) continue;
     for (const part of f.value.split(',')) if (part.trim().toLowerCase() === token) return true;
   }
   return false;
