@@ -145,13 +145,12 @@ function candidatesFor(
   ctx: StreamContext,
 ): readonly DissectorFactory[] {
   const { serverPort, clientPort, transport } = ctx;
-  if (factories.length > MAX_MEMO_FACTORIES)
-    return orderCandidates(factories, transport, portMask(factories, serverPort, clientPort));
+  const mask = portMask(factories, serverPort, clientPort);
+  if (factories.length > MAX_MEMO_FACTORIES) return orderCandidates(factories, transport, mask);
   let byTransport = orderedCandidates.get(factories);
   if (byTransport === undefined) orderedCandidates.set(factories, (byTransport = new Map()));
   let byMask = byTransport.get(transport);
   if (byMask === undefined) byTransport.set(transport, (byMask = []));
-  const mask = portMask(factories, serverPort, clientPort);
   return (byMask[mask] ??= orderCandidates(factories, transport, mask));
 }
 

@@ -160,10 +160,9 @@ export class GraphPacket implements FramedRecord {
    */
   frameRange(from: number, to: number): Uint8Array {
     if (this.view !== null) return this.view.subarray(from, to);
-    const win = this.win!;
     const end = Math.min(Math.max(to, from), this.caplen);
     const start = Math.min(from, end);
-    return new Uint8Array(win.buffer, win.byteOffset + this.offset + start, end - start);
+    return frameView(this.win!, this.offset + start, end - start);
   }
 
   /** Capture time in microseconds since the epoch (exact for any real date). */
