@@ -1,5 +1,6 @@
 import type { FilterAst, FilterNode } from './ast.js';
-import { and, foldConstants, not, or, staticValue, type Cond } from './ir.js';
+import { and, not, or, staticValue, type Cond } from './ir.js';
+import { foldConstants } from './fold.js';
 import { DLT, GenState } from './state.js';
 import { genId } from './gen-id.js';
 import { genIpBroadcast, genIpMulticast, genProtoAbbrev } from './gen-ip.js';

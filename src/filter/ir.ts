@@ -107,13 +107,11 @@ export function constCond(value: boolean): Cond {
 }
 
 /**
- * staticValue and requiredLoads of each condition, worked out once: conditions are never
- * changed once made, and folding asks them of a subtree again at every level above it (a
- * left-deep chain of 1,000 terms made that quadratic).
+ * staticValue of each condition, worked out once: conditions are never changed once made, and
+ * folding asks it of a subtree again at every level above it (a left-deep chain of 1,000
+ * terms made that quadratic).
  */
 const staticValues = new WeakMap<Cond, boolean | null>();
-const requiredLoadsOf = new WeakMap<Cond, ReadonlyMap<string, number>>();
-const NO_LOADS: ReadonlyMap<string, number> = new Map();
 
 /** Statically known value of a condition, or undefined (used to spot always-false filters). */
 export function staticValue(c: Cond): boolean | undefined {
@@ -269,114 +267,5 @@ export function alu(op: number, a: number, k: number): number | undefined {
       return -a >>> 0;
     default:
       return undefined;
-  }
-}
-
-/**
- * libpcap's optimizer removes a test whose outcome it can prove, with the loads that only fed
- * it, where the unoptimized program would abort on a load past the end of a short packet and
- * reject. So that both back ends give tcpdump's verdicts, this folds as the optimizer does:
- * - `X or TRUE` is TRUE: X goes, loads and all;
- * - in `X and Y`, what X's truth requires of absolute loads is known inside Y, so Y's tests of
- *   the same loads become constants (their loads already ran in X: none that could abort is
- *   skipped). `icmp[0] > arp[0x40]` needs the ethertype to be 0x800 and 0x806: false;
- * - `X and FALSE` is FALSE (the same verdict for X alone, but under `not` it accepts all);
- * - libpcap's own constant blocks (gen_true/gen_false inside protocol tests) drop out, so the
- *   loads a protocol test requires show through it.
- * A subtree that stores to scratch memory stays (protochain, geneve's offsets): later loads
- * may read what it stored, so libpcap keeps it too.
- */
-export function foldConstants(c: Cond): Cond {
-  switch (c.t) {
-    case 'not':
-      return not(foldConstants(c.a));
-    case 'and': {
-      const a = foldConstants(c.a);
-      const known = staticValue(a);
-      if (known !== undefined) return known ? foldConstants(c.b) : constCond(false);
-      const b = foldConstants(assume(c.b, requiredLoads(a)));
-      const then = staticValue(b);
-      if (then === true) return a;
-      return then === false && !storesScratch(a) ? constCond(false) : and(a, b);
-    }
-    case 'or': {
-      const a = foldConstants(c.a);
-      const known = staticValue(a);
-      if (known !== undefined) return known ? constCond(true) : foldConstants(c.b);
-      const b = foldConstants(c.b);
-      const otherwise = staticValue(b);
-      if (otherwise === false) return a;
-      return otherwise === true && !storesScratch(a) ? constCond(true) : or(a, b);
-    }
-    default:
-      return c;
-  }
-}
-
-/** The absolute load an atom tests, when it is one `ld [k]` and its test: `opcode:offset`. */
-function testedLoad(c: Cond): string | undefined {
-  if (c.t !== 'atom' || c.stmts.length !== 1 || (c.code & BPF.X) !== 0) return undefined;
-  const s = c.stmts[0]!;
-  return (s.code & 0x07) === BPF.LD && (s.code & 0xe0) === BPF.ABS ? `${s.code}:${s.k}` : undefined;
-}
-
-/** The values that absolute loads must have for `c` to be true: what `and` chains of `ld [k]; jeq #v` require. */
-function requiredLoads(c: Cond): ReadonlyMap<string, number> {
-  let facts = requiredLoadsOf.get(c);
-  if (facts === undefined) {
-    facts = computeRequiredLoads(c);
-    requiredLoadsOf.set(c, facts);
-  }
-  return facts;
-}
-
-function computeRequiredLoads(c: Cond): ReadonlyMap<string, number> {
-  if (c.t === 'and') {
-    const a = requiredLoads(c.a);
-    const b = requiredLoads(c.b);
-    if (b.size === 0) return a;
-    if (a.size === 0) return b;
-    const facts = new Map(a);
-    for (const [load, value] of b) if (!facts.has(load)) facts.set(load, value);
-    return facts;
-  }
-  const load = testedLoad(c);
-  if (load !== undefined && c.t === 'atom' && c.code === (BPF.JMP | BPF.JEQ | BPF.K))
-    return new Map([[load, c.k]]);
-  return NO_LOADS;
-}
-
-/** `c` with the tests of loads whose values are known replaced by their outcomes. */
-function assume(c: Cond, known: ReadonlyMap<string, number>): Cond {
-  if (known.size === 0) return c;
-  switch (c.t) {
-    case 'atom': {
-      const load = testedLoad(c);
-      const value = load === undefined ? undefined : known.get(load);
-      const outcome = value === undefined ? undefined : jumpOutcome(c.code, value, c.k);
-      return outcome === undefined ? c : constCond(outcome);
-    }
-    case 'not':
-      return not(assume(c.a, known));
-    case 'and':
-      return and(assume(c.a, known), assume(c.b, known));
-    case 'or':
-      return or(assume(c.a, known), assume(c.b, known));
-    default:
-      return c;
-  }
-}
-
-function storesScratch(c: Cond): boolean {
-  switch (c.t) {
-    case 'atom':
-      return c.stmts.some((s) => (s.code & 0x07) === BPF.ST || (s.code & 0x07) === BPF.STX);
-    case 'not':
-      return storesScratch(c.a);
-    case 'and':
-    case 'or':
-      return storesScratch(c.a) || storesScratch(c.b);
-    default:
-      return true;
   }
 }

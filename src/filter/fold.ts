@@ -1,0 +1,304 @@
+/**
+ * The folds of libpcap's optimizer that change verdicts. A cBPF program rejects a packet at
+ * the first load past its end, so a test the optimizer removes can turn a reject into an
+ * accept on a short packet; to give tcpdump's verdicts, both back ends must run the program
+ * libpcap would run, not the one gencode wrote.
+ */
+import { BPF, and, constCond, not, or, staticValue, type Cond, type Stmt } from './ir.js';
+
+type Atom = Extract<Cond, { t: 'atom' }>;
+
+/**
+ * What is known, where a subtree runs, of what ran before it on every path there (libpcap's
+ * edge dominators), by a key that says it all: a test's outcome (`t`: the comparison, its
+ * constant, which way it went) or a compound condition's value (`v`).
+ */
+type Fact = { test: string; k: number | null; taken: boolean } | { tree: string; value: boolean };
+type Facts = ReadonlyMap<string, Fact>;
+
+const NO_FACTS: Facts = new Map();
+
+/**
+ * At most this many facts are worked out for one condition, and held at once: a filter of
+ * thousands of terms would otherwise copy and hold sets as large as itself at every level
+ * (a 1,000-host `or` took seconds). Past the cap, facts are left out: fewer folds, never wrong ones.
+ */
+const MAX_FACTS = 64;
+const MAX_HELD_FACTS = 4 * MAX_FACTS;
+
+/**
+ * Folds as libpcap's optimizer does (optimize.c: constant folding in opt_blk, jump threading
+ * in opt_j with fold_edge, and the bypass of a block whose two branches meet):
+ * - a test that reads no packet data (gen_true/gen_false, `0x40 == icmp-echo`) is a constant,
+ *   and `X or TRUE`, `X and FALSE` lose X, loads and all (under `not` the latter accepts all);
+ * - a test that repeats one that ran before it on every path, computing the same value the
+ *   same way, is decided: same comparison, same outcome; and after `A == k` held, `A == k2`
+ *   is false. In `X and Y`, Y runs knowing X true; in `X or Y`, knowing X false; where X can
+ *   be true (or false) by several paths, what all of them know. A copy of X inside Y is
+ *   known whole: `tcp port 80 or not tcp port 80` accepts all, short packets too.
+ * Facts are what every path to a subtree knows, not what each path knows (the optimizer
+ * threads each path on its own), so this folds less than libpcap where paths differ
+ * (docs/filter-language.md names the cases `npm run fuzz` finds).
+ * A subtree that stores to scratch memory stays (protochain, geneve's offsets): later loads
+ * may read what it stored, so libpcap keeps it too.
+ */
+export function foldConstants(c: Cond): Cond {
+  return new Folder().fold(c);
+}
+
+class Folder {
+  /** Keys of conditions that compute from the packet alone (see pureKey), null if not. */
+  private readonly keys = new WeakMap<Cond, string | null>();
+  /** Interned keys of compound conditions, so that a key names its parts by number. */
+  private readonly interned = new Map<string, number>();
+  /** What holds where a condition is false ([0]) or true ([1]), worked out once. */
+  private readonly known = new WeakMap<Cond, [Facts?, Facts?]>();
+  /** What is known where the subtree being folded runs. */
+  private readonly held = new Map<string, Fact>();
+  /** How many held facts say that a test of each comparison was taken (for `A == k` then `A == k2`). */
+  private readonly taken = new Map<string, number>();
+
+  fold(c: Cond): Cond {
+    switch (c.t) {
+      case 'atom': {
+        const known = this.outcome(c);
+        return known === undefined ? c : constCond(known);
+      }
+      case 'not':
+        return not(this.fold(c.a));
+      case 'and':
+      case 'or': {
+        const known = this.treeValue(c);
+        if (known !== undefined && !storesScratch(c)) return constCond(known);
+        const isAnd = c.t === 'and';
+        const a = this.fold(c.a);
+        const first = staticValue(a);
+        // `TRUE and Y` is Y; `FALSE and Y` is FALSE; dually for `or`.
+        if (first !== undefined) return first === isAnd ? this.fold(c.b) : constCond(first);
+        const added = this.hold(c.a, a, isAnd);
+        const b = this.fold(c.b);
+        this.release(added);
+        const second = staticValue(b);
+        if (second === isAnd) return a;
+        if (second !== undefined && !storesScratch(a)) return constCond(second);
+        return isAnd ? and(a, b) : or(a, b);
+      }
+      default:
+        return c;
+    }
+  }
+
+  /** The outcome of atom `c` that the tests before it decide (fold_edge), if any. */
+  private outcome(c: Atom): boolean | undefined {
+    if (this.held.size === 0) return undefined;
+    const test = testKey(c);
+    if (test === undefined) return undefined;
+    const k = constantOf(c);
+    const same = this.held.get(testFactKey(test, k, true)) ?? this.held.get(testFactKey(test, k, false));
+    if (same !== undefined && 'taken' in same) return same.taken;
+    // A equalled another constant, so it does not equal this one (distinct constants, distinct values).
+    if (k !== null && (c.code & 0xf0) === BPF.JEQ && (this.taken.get(test) ?? 0) > 0) return false;
+    return undefined;
+  }
+
+  private treeValue(c: Cond): boolean | undefined {
+    if (this.held.size === 0) return undefined;
+    const key = this.pureKey(c);
+    if (key === undefined) return undefined;
+    if (this.held.has(treeFactKey(key, true))) return true;
+    return this.held.has(treeFactKey(key, false)) ? false : undefined;
+  }
+
+  /**
+   * Holds what is known after `a` (folded from `original`) came out `value`: the tests that
+   * ran in what is left of it, and the value of the condition as written, so that a copy of
+   * it further on is known whole. Returns the keys it added, for release.
+   */
+  private hold(original: Cond, a: Cond, value: boolean): string[] {
+    const added: string[] = [];
+    const add = (key: string, fact: Fact): void => {
+      if (this.held.has(key) || this.held.size >= MAX_HELD_FACTS) return;
+      this.held.set(key, fact);
+      if ('taken' in fact && fact.taken) this.taken.set(fact.test, (this.taken.get(fact.test) ?? 0) + 1);
+      added.push(key);
+    };
+    const key = this.pureKey(original);
+    if (key !== undefined) add(treeFactKey(key, value), { tree: key, value });
+    for (const [factKey, fact] of this.factsWhen(a, value)) add(factKey, fact);
+    return added;
+  }
+
+  private release(added: readonly string[]): void {
+    for (const key of added) {
+      const fact = this.held.get(key)!;
+      this.held.delete(key);
+      if ('taken' in fact && fact.taken) this.taken.set(fact.test, this.taken.get(fact.test)! - 1);
+    }
+  }
+
+  /** What holds on every path by which `c` comes out `value`. */
+  private factsWhen(c: Cond, value: boolean): Facts {
+    let pair = this.known.get(c);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      this.known.set(c, pair);
+    }
+    const slot = value ? 1 : 0;
+    return (pair[slot] ??= this.computeFacts(c, value));
+  }
+
+  private computeFacts(c: Cond, value: boolean): Facts {
+    switch (c.t) {
+      case 'atom': {
+        const test = testKey(c);
+        if (test === undefined) return NO_FACTS;
+        const k = constantOf(c);
+        return new Map([[testFactKey(test, k, value), { test, k, taken: value }]]);
+      }
+      case 'not':
+        return this.factsWhen(c.a, !value);
+      case 'and':
+      case 'or': {
+        const facts = new Map<string, Fact>();
+        const key = this.pureKey(c);
+        if (key !== undefined) facts.set(treeFactKey(key, value), { tree: key, value });
+        const add = (from: Facts, onlyIf?: (key: string) => boolean): void => {
+          for (const [factKey, fact] of from) {
+            if (facts.size >= MAX_FACTS) return;
+            if (onlyIf === undefined || onlyIf(factKey)) facts.set(factKey, fact);
+          }
+        };
+        if (value === (c.t === 'and')) {
+          // `and` true, `or` false: both sides came out `value`.
+          add(this.factsWhen(c.a, value));
+          add(this.factsWhen(c.b, value));
+        } else {
+          // Either the left side decided, or it came out the other way and the right side decided.
+          const other = this.factsWhen(c.a, !value);
+          const second = this.factsWhen(c.b, value);
+          add(this.factsWhen(c.a, value), (k) => other.has(k) || second.has(k));
+        }
+        return facts;
+      }
+      default:
+        return NO_FACTS;
+    }
+  }
+
+  /**
+   * A key that two conditions share when libpcap gives them the same value numbers: they
+   * compute the same things from the packet in the same way and test them alike. Undefined
+   * for a condition that reads a register it did not set or scratch memory, or stores to
+   * scratch memory: its values depend on what ran before it.
+   */
+  private pureKey(c: Cond): string | undefined {
+    let key = this.keys.get(c);
+    if (key === undefined) {
+      key = this.computeKey(c) ?? null;
+      this.keys.set(c, key);
+    }
+    return key ?? undefined;
+  }
+
+  private computeKey(c: Cond): string | undefined {
+    switch (c.t) {
+      case 'atom': {
+        const test = testKey(c);
+        return test === undefined ? undefined : `${test}:${constantOf(c)}`;
+      }
+      case 'not': {
+        const a = this.pureKey(c.a);
+        return a === undefined ? undefined : `!${this.intern(a)}`;
+      }
+      case 'and':
+      case 'or': {
+        const a = this.pureKey(c.a);
+        const b = a === undefined ? undefined : this.pureKey(c.b);
+        return b === undefined
+          ? undefined
+          : `${c.t === 'and' ? '&' : '|'}${this.intern(a!)},${this.intern(b)}`;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private intern(key: string): number {
+    let id = this.interned.get(key);
+    if (id === undefined) {
+      id = this.interned.size;
+      this.interned.set(key, id);
+    }
+    return id;
+  }
+}
+
+function testFactKey(test: string, k: number | null, taken: boolean): string {
+  return `t${test}|${k}|${taken}`;
+}
+
+function treeFactKey(key: string, value: boolean): string {
+  return `v${key}|${value}`;
+}
+
+/** An atom's comparison: the statements that compute A (and X, for a jump on X) and the jump's opcode, not its constant. */
+function testKey(c: Atom): string | undefined {
+  return pureAtom(c) ? `${c.stmts.map((s) => `${s.code}:${s.k}`).join(',')}?${c.code}` : undefined;
+}
+
+/** The constant a jump compares A with; null for a jump on X (whose value the statements make). */
+function constantOf(c: Atom): number | null {
+  return (c.code & BPF.X) === 0 ? c.k : null;
+}
+
+/** Whether an atom computes A (and X, if its jump compares with X) from the packet alone, storing nothing. */
+function pureAtom(c: Atom): boolean {
+  let aSet = false;
+  let xSet = false;
+  for (const s of c.stmts) {
+    const mode = s.code & 0xe0;
+    switch (s.code & 0x07) {
+      case BPF.LD:
+        if (mode === BPF.MEM || (mode === BPF.IND && !xSet)) return false;
+        aSet = true;
+        break;
+      case BPF.LDX:
+        if (mode === BPF.MEM) return false;
+        xSet = true;
+        break;
+      case BPF.ALU:
+        if (!aSet || ((s.code & BPF.X) !== 0 && !xSet)) return false;
+        break;
+      case BPF.MISC:
+        if ((s.code & 0xf8) === BPF.TXA) {
+          if (!xSet) return false;
+          aSet = true;
+        } else {
+          if (!aSet) return false;
+          xSet = true;
+        }
+        break;
+      default:
+        return false;
+    }
+  }
+  return aSet && ((c.code & BPF.X) === 0 || xSet);
+}
+
+function storesScratch(c: Cond): boolean {
+  switch (c.t) {
+    case 'atom':
+      return c.stmts.some(isStore);
+    case 'not':
+      return storesScratch(c.a);
+    case 'and':
+    case 'or':
+      return storesScratch(c.a) || storesScratch(c.b);
+    default:
+      return true;
+  }
+}
+
+function isStore(s: Stmt): boolean {
+  return (s.code & 0x07) === BPF.ST || (s.code & 0x07) === BPF.STX;
+}
