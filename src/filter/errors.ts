@@ -12,6 +12,20 @@ export class FilterSyntaxError extends MeshtapError {
 }
 
 /**
+ * The expression nests or chains deeper than meshtap compiles (limits.ts); `position` is where
+ * the limit was passed.
+ */
+export class FilterTooComplexError extends MeshtapError {
+  readonly position: number;
+
+  constructor(message: string, position: number) {
+    super('FILTER_TOO_COMPLEX', `${message} (at character ${position})`, { position });
+    this.name = 'FilterTooComplexError';
+    this.position = position;
+  }
+}
+
+/**
  * The expression parses but libpcap would refuse to compile it for this link type or with these
  * qualifiers (`ether host` on raw IP, `port` with `ip6 proto`, a mask with host bits...).
  * `FILTER_NOT_APPLICABLE` is used for link-type refusals, `FILTER_SEMANTIC` for the others.

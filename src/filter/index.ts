@@ -1,14 +1,14 @@
 import type { RecordGate } from '../pcap/parser.js';
 import type { PacketRecord } from '../pcap/record.js';
 import type { FilterAst } from './ast.js';
-import { FilterCompileError, FilterSyntaxError } from './errors.js';
+import { FilterCompileError, FilterSyntaxError, FilterTooComplexError } from './errors.js';
 import type { BpfInstruction } from './ir.js';
 import { parseFilter } from './parser.js';
 import { buildConditions, type CompileOptions } from './compile.js';
 import { compileToJs } from './js-backend.js';
 import { compileToBpf } from './bpf-backend.js';
 
-export { FilterCompileError, FilterSyntaxError, parseFilter };
+export { FilterCompileError, FilterSyntaxError, FilterTooComplexError, parseFilter };
 export { runBpf } from './bpf-interp.js';
 export type { BpfInstruction, FilterAst };
 
@@ -41,7 +41,7 @@ export function compileFilter(expr: string, linkType: number, opts: FilterOption
   };
 }
 
-export type FilterError = FilterSyntaxError | FilterCompileError;
+export type FilterError = FilterSyntaxError | FilterCompileError | FilterTooComplexError;
 
 /** Returns the errors compiling `expr` for `linkType` would raise (empty when it compiles). */
 export function validateFilter(expr: string, linkType: number): FilterError[] {
@@ -49,7 +49,12 @@ export function validateFilter(expr: string, linkType: number): FilterError[] {
     compileFilter(expr, linkType);
     return [];
   } catch (e) {
-    if (e instanceof FilterSyntaxError || e instanceof FilterCompileError) return [e];
+    if (
+      e instanceof FilterSyntaxError ||
+      e instanceof FilterCompileError ||
+      e instanceof FilterTooComplexError
+    )
+      return [e];
     throw e;
   }
 }

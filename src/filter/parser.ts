@@ -2,6 +2,7 @@ import type { ArithNode, DirQual, FilterAst, FilterNode, IdNode, Qualifiers, Rel
 import { FilterSyntaxError } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
 import { parseArith } from './parse-arith.js';
+import { checkDepth, checkNesting } from './limits.js';
 import { PNAME_TOKENS } from './tokens.js';
 
 const DQUAL_TOKENS: ReadonlyMap<string, DirQual> = new Map([
@@ -340,7 +341,11 @@ export class Parser {
 
 /** Parses a pcap-filter expression into its syntax tree (null for an empty expression). */
 export function parseFilter(expr: string): FilterAst {
-  return new Parser(tokenize(expr)).parseProgram();
+  const tokens = tokenize(expr);
+  checkNesting(tokens);
+  const ast = new Parser(tokens).parseProgram();
+  checkDepth(ast);
+  return ast;
 }
 
 export type { ArithNode };

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   FilterSyntaxError,
+  FilterTooComplexError,
   compileFilter,
   createFilterMatcher,
   parseFilter,
@@ -97,4 +98,38 @@ test('out-of-bounds reads reject the packet, and len is the original length', ()
   assert.equal(compileFilter('ether[0] = 0 or ip[0] = 0', 1).match(frame, 14, 100), true);
   assert.equal(compileFilter('len = 100', 1).match(frame, 14, 100), true);
   assert.equal(compileFilter('greater 100', 1).match(frame, 14, 99), false);
+});
+
+// Past a thousand levels the recursive passes overflow the stack (a RangeError reported as an
+// internal error before the limit existed); at the limit every shape still compiles.
+test('expressions nested or chained past the limit are refused with FILTER_TOO_COMPLEX, at it they compile', () => {
+  const ports = (n: number) => Array.from({ length: n }, (_, i) => `port ${i}`).join(' or ');
+  const atLimit = [
+    ports(1000),
+    `${'not '.repeat(998)}tcp port 80`,
+    `${'('.repeat(998)}tcp port 80${')'.repeat(998)}`,
+    `${Array.from({ length: 998 }, () => '1').join(' + ')} = 1`,
+    `${'- '.repeat(997)}1 = 1`,
+    `${'ip['.repeat(998)}0${']'.repeat(998)} = 1`,
+  ];
+  for (const expr of atLimit) {
+    const f = compileFilter(expr, 1);
+    assert.equal(typeof f.match(new Uint8Array(60), 60, 60), 'boolean');
+    assert.ok(f.bpf().length > 0);
+  }
+  const pastLimit: [string, number][] = [
+    [ports(1001), 15], // the deepest nodes of a left-deep chain are its first terms: `1` of `port 1`
+    [`${'not '.repeat(1000)}ip`, 3996], // the 1,000th `not`
+    [`${'('.repeat(5000)}ip${')'.repeat(5000)}`, 999], // the 1,000th bracket
+    [`${'ip['.repeat(1000)}0${']'.repeat(1000)} = 1`, 2999],
+  ];
+  for (const [expr, position] of pastLimit) {
+    assert.throws(
+      () => compileFilter(expr, 1),
+      (e: unknown) =>
+        e instanceof FilterTooComplexError && e.code === 'FILTER_TOO_COMPLEX' && e.position === position,
+      expr.slice(0, 40),
+    );
+    assert.equal(validateFilter(expr, 1)[0]?.code, 'FILTER_TOO_COMPLEX');
+  }
 });
