@@ -25,6 +25,10 @@ const NO_FACTS: Facts = new Map();
  */
 const MAX_FACTS = 64;
 const MAX_HELD_FACTS = 4 * MAX_FACTS;
+/** Longest chain whose items are looked at for a bypass (each try folds the rest of the chain again). */
+const MAX_BYPASS_ITEMS = 32;
+/** Folds of conditions that all the bypass tries of one filter may take (~0.1 s). */
+const BYPASS_BUDGET = 50_000;
 
 /**
  * Folds as libpcap's optimizer does (optimize.c: constant folding in opt_blk, jump threading
@@ -35,15 +39,18 @@ const MAX_HELD_FACTS = 4 * MAX_FACTS;
  *   same way, is decided: same comparison, same outcome; and after `A == k` held, `A == k2`
  *   is false. In `X and Y`, Y runs knowing X true; in `X or Y`, knowing X false; where X can
  *   be true (or false) by several paths, what all of them know. A copy of X inside Y is
- *   known whole: `tcp port 80 or not tcp port 80` accepts all, short packets too.
- * Facts are what every path to a subtree knows, not what each path knows (the optimizer
- * threads each path on its own), so this folds less than libpcap where paths differ
- * (docs/filter-language.md names the cases `npm run fuzz` finds).
+ *   known whole: `tcp port 80 or not tcp port 80` accepts all, short packets too;
+ * - in `(P and R) or Y`, R goes where Y is true whenever P is: R's two outcomes lead to the
+ *   same place (see bypass).
+ * A chain of `and` (or of `or`) is folded as one list, whatever its grouping, and rebuilt
+ * balanced. Facts are what every path to a subtree knows, not what each path knows (the
+ * optimizer threads each path on its own), so this folds less than libpcap where paths
+ * differ beyond the bypass's shape (docs/filter-language.md names cases `npm run fuzz` finds).
  * A subtree that stores to scratch memory stays (protochain, geneve's offsets): later loads
  * may read what it stored, so libpcap keeps it too.
  */
 export function foldConstants(c: Cond): Cond {
-  return new Folder().fold(c);
+  return new Folder(sharedSlots(c)).fold(c);
 }
 
 class Folder {
@@ -58,7 +65,20 @@ class Folder {
   /** How many held facts say that a test of each comparison was taken (for `A == k` then `A == k2`). */
   private readonly taken = new Map<string, number>();
 
+  /**
+   * Set while bypass tries what a part of the filter folds to: the parts inside are folded
+   * without bypasses of their own, or every level would try every level below it again
+   * (twelve nested `and`/`or` levels took 48 s).
+   */
+  private trying = false;
+  /** Folds that bypass may still try; past them it gives up (fewer folds, never wrong ones), so that compiling stays fast. */
+  private budget = BYPASS_BUDGET;
+
+  /** `shared`: the scratch words some part of the filter reads that another part stored. */
+  constructor(private readonly shared: ReadonlySet<number>) {}
+
   fold(c: Cond): Cond {
+    if (this.trying) this.budget--;
     switch (c.t) {
       case 'atom': {
         const known = this.outcome(c);
@@ -70,22 +90,97 @@ class Folder {
       case 'or': {
         const known = this.treeValue(c);
         if (known !== undefined && !storesScratch(c)) return constCond(known);
-        const isAnd = c.t === 'and';
-        const a = this.fold(c.a);
-        const first = staticValue(a);
-        // `TRUE and Y` is Y; `FALSE and Y` is FALSE; dually for `or`.
-        if (first !== undefined) return first === isAnd ? this.fold(c.b) : constCond(first);
-        const added = this.hold(c.a, a, isAnd);
-        const b = this.fold(c.b);
-        this.release(added);
-        const second = staticValue(b);
-        if (second === isAnd) return a;
-        if (second !== undefined && !storesScratch(a)) return constCond(second);
-        return isAnd ? and(a, b) : or(a, b);
+        const items = operands(c, c.t);
+        if (items.length > MAX_BYPASS_ITEMS || this.trying || this.budget <= 0)
+          return this.foldChain(c.t, items);
+        return this.foldChain(c.t, this.bypass(c.t, items));
       }
       default:
         return c;
     }
+  }
+
+  /**
+   * Folds the chain `items[0] <kind> items[1] <kind> …`: each item runs knowing that those
+   * before it came out `kind === 'and'` (true for `and`, false for `or`). An item that folds to
+   * that value drops out; one that folds to the other decides the chain, and the items before
+   * it go too unless they store to scratch memory.
+   */
+  private foldChain(kind: 'and' | 'or', items: readonly Cond[]): Cond {
+    const isAnd = kind === 'and';
+    const kept: Cond[] = [];
+    const held: string[][] = [];
+    let decided: boolean | undefined;
+    for (const item of items) {
+      const folded = this.fold(item);
+      const value = staticValue(folded);
+      if (value === isAnd) continue;
+      if (value !== undefined) {
+        decided = value;
+        break;
+      }
+      kept.push(folded);
+      held.push(this.hold(item, folded, isAnd));
+    }
+    for (let i = held.length - 1; i >= 0; i--) this.release(held[i]!);
+    if (decided !== undefined) {
+      if (!kept.some(storesScratch)) return constCond(decided);
+      kept.push(constCond(decided));
+    }
+    if (kept.length === 0) return constCond(isAnd);
+    return chainOf(kind, kept);
+  }
+
+  /**
+   * The bypass of libpcap's optimizer (opt_j: a block whose two branches lead to the same
+   * place is skipped, its loads with it), for the shape where it matters most: in
+   * `(P and R) or Y`, where Y is true whenever P is (`ip broadcast or not rarp`: an IPv4
+   * packet is no RARP), R's outcome leads to true either way, so R goes: `P or Y`. Dually,
+   * `(P or R) and Y` is `P and Y` where Y is false whenever P is. P is the shortest such run
+   * of R's chain from its start; Y is the rest of the chain.
+   */
+  private bypass(kind: 'and' | 'or', items: readonly Cond[]): Cond[] {
+    this.trying = true;
+    try {
+      return this.bypassTried(kind, items);
+    } finally {
+      this.trying = false;
+    }
+  }
+
+  private bypassTried(kind: 'and' | 'or', items: readonly Cond[]): Cond[] {
+    const isAnd = kind === 'and';
+    const inner = isAnd ? 'or' : 'and';
+    const out = [...items];
+    const held: string[][] = [];
+    for (let i = 0; i < out.length - 1; i++) {
+      const item = out[i]!;
+      const literals = item.t === inner ? operands(item, inner) : [];
+      const rest = out.slice(i + 1);
+      // A rest that is constant on its own is `X or TRUE`'s business (foldChain), not the bypass's.
+      if (
+        literals.length >= 2 &&
+        literals.length <= MAX_BYPASS_ITEMS &&
+        staticValue(this.foldChain(kind, rest)) === undefined
+      ) {
+        for (let k = 1; k < literals.length; k++) {
+          if (literals.slice(k).some((l) => this.storesShared(l))) break;
+          const prefix = literals.slice(0, k);
+          // Where the run came out `!isAnd` (true for the `and` run of an `or` chain), does the rest too?
+          const added = prefix.map((p) => this.hold(p, this.fold(p), !isAnd));
+          const restValue = staticValue(this.foldChain(kind, rest));
+          for (let j = added.length - 1; j >= 0; j--) this.release(added[j]!);
+          if (restValue === !isAnd) {
+            out[i] = chainOf(inner, prefix);
+            break;
+          }
+        }
+      }
+      const folded = this.fold(out[i]!);
+      held.push(this.hold(out[i]!, folded, isAnd));
+    }
+    for (let i = held.length - 1; i >= 0; i--) this.release(held[i]!);
+    return out;
   }
 
   /** The outcome of atom `c` that the tests before it decide (fold_edge), if any. */
@@ -133,6 +228,21 @@ class Folder {
       const fact = this.held.get(key)!;
       this.held.delete(key);
       if ('taken' in fact && fact.taken) this.taken.set(fact.test, this.taken.get(fact.test)! - 1);
+    }
+  }
+
+  /** Whether `c` stores a scratch word that another part of the filter reads (see sharedSlots). */
+  private storesShared(c: Cond): boolean {
+    switch (c.t) {
+      case 'atom':
+        return c.stmts.some((s) => isStore(s) && this.shared.has(s.k));
+      case 'not':
+        return this.storesShared(c.a);
+      case 'and':
+      case 'or':
+        return this.storesShared(c.a) || this.storesShared(c.b);
+      default:
+        return true;
     }
   }
 
@@ -237,6 +347,25 @@ function testFactKey(test: string, k: number | null, taken: boolean): string {
   return `t${test}|${k}|${taken}`;
 }
 
+/**
+ * `items[0] <kind> items[1] <kind> …` grouped as a balanced tree: the same tests in the same
+ * order as any grouping, but as deep as the logarithm of its length, where a chain of the
+ * operands of every `port` of a 1,000-port list grouped from the left is thousands deep.
+ */
+function chainOf(kind: 'and' | 'or', items: readonly Cond[]): Cond {
+  if (items.length === 1) return items[0]!;
+  const half = items.length >> 1;
+  const a = chainOf(kind, items.slice(0, half));
+  const b = chainOf(kind, items.slice(half));
+  return kind === 'and' ? and(a, b) : or(a, b);
+}
+
+/** The operands of a chain of `kind` nodes, left to right, whatever its grouping. */
+function operands(c: Cond, kind: 'and' | 'or'): Cond[] {
+  if (c.t !== kind) return [c];
+  return [...operands(c.a, kind), ...operands(c.b, kind)];
+}
+
 function treeFactKey(key: string, value: boolean): string {
   return `v${key}|${value}`;
 }
@@ -283,6 +412,49 @@ function pureAtom(c: Atom): boolean {
     }
   }
   return aSet && ((c.code & BPF.X) === 0 || xSet);
+}
+
+/**
+ * The scratch words that some atom reads without having stored them itself: what protochain
+ * and geneve store for later loads. The other stores are an arithmetic relation's own
+ * temporaries, dead once it has run, so skipping it loses nothing (libpcap's use_conflict
+ * looks at the same thing).
+ */
+function sharedSlots(root: Cond): Set<number> {
+  const shared = new Set<number>();
+  const visit = (c: Cond): void => {
+    switch (c.t) {
+      case 'atom': {
+        const stored = new Set<number>();
+        for (const s of c.stmts) {
+          if (isStore(s)) stored.add(s.k);
+          else if (
+            ((s.code & 0x07) === BPF.LD || (s.code & 0x07) === BPF.LDX) &&
+            (s.code & 0xe0) === BPF.MEM
+          ) {
+            if (!stored.has(s.k)) shared.add(s.k);
+          }
+        }
+        return;
+      }
+      case 'not':
+        visit(c.a);
+        return;
+      case 'and':
+      case 'or':
+        visit(c.a);
+        visit(c.b);
+        return;
+      case 'protochain':
+        shared.add(c.reg);
+        return;
+      case 'branch':
+        for (const s of [...c.pre, ...c.taken, ...c.post]) if (isStore(s)) shared.add(s.k);
+        return;
+    }
+  };
+  visit(root);
+  return shared;
 }
 
 function storesScratch(c: Cond): boolean {
