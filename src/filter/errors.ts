@@ -1,27 +1,28 @@
 import { MeshtapError } from '../util/errors.js';
 
-/** The expression is not valid pcap-filter syntax; `position` is the 0-based character offset. */
-export class FilterSyntaxError extends MeshtapError {
+/** A refusal that points at a character of the expression (`position`, 0-based). */
+abstract class PositionedFilterError extends MeshtapError {
   readonly position: number;
 
-  constructor(message: string, position: number) {
-    super('FILTER_SYNTAX', `${message} (at character ${position})`, { position });
-    this.name = 'FilterSyntaxError';
+  constructor(code: string, message: string, position: number) {
+    super(code, `${message} (at character ${position})`, { position });
     this.position = position;
   }
 }
 
-/**
- * The expression nests or chains deeper than meshtap compiles (limits.ts); `position` is where
- * the limit was passed.
- */
-export class FilterTooComplexError extends MeshtapError {
-  readonly position: number;
-
+/** The expression is not valid pcap-filter syntax. */
+export class FilterSyntaxError extends PositionedFilterError {
   constructor(message: string, position: number) {
-    super('FILTER_TOO_COMPLEX', `${message} (at character ${position})`, { position });
+    super('FILTER_SYNTAX', message, position);
+    this.name = 'FilterSyntaxError';
+  }
+}
+
+/** The expression nests or chains deeper than meshtap compiles (limits.ts); `position` is where the limit was passed. */
+export class FilterTooComplexError extends PositionedFilterError {
+  constructor(message: string, position: number) {
+    super('FILTER_TOO_COMPLEX', message, position);
     this.name = 'FilterTooComplexError';
-    this.position = position;
   }
 }
 
