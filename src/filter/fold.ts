@@ -134,11 +134,29 @@ class Folder {
   /**
    * The bypass of libpcap's optimizer (opt_j: a block whose two branches lead to the same
    * place is skipped, its loads with it), for the shape where it matters most: in
-   * `(P and R) or Y`, where Y is true whenever P is (`ip broadcast or not rarp`: an IPv4
-   * packet is no RARP), R's outcome leads to true either way, so R goes: `P or Y`. Dually,
-   * `(P or R) and Y` is `P and Y` where Y is false whenever P is. P is the shortest such run
-   * of R's chain from its start; Y is the rest of the chain.
+   * `(P and R) or Y`, where Y is true whenever P is and R is not (`ip broadcast or not
+   * rarp`: an IPv4 packet is no RARP), R's outcome leads to true either way, so R goes:
+   * `P or Y`. Dually, `(P or R) and Y` is `P and Y`. The literals of the run go from its
+   * end while they can (`not (A or B)` is read as `not A and not B`); Y is the rest of the
+   * chain.
    */
+  /**
+   * Whether the last of `run` (an `and` run in an `or` chain, or dually) leads to the same
+   * place whichever way it comes out: the run's other literals held, and this one came out
+   * the way that ends the run, the rest of the chain is decided the way the run would have
+   * decided it.
+   */
+  private leadsAlike(kind: 'and' | 'or', run: readonly Cond[], rest: readonly Cond[]): boolean {
+    const isAnd = kind === 'and';
+    const last = run[run.length - 1]!;
+    if (this.storesShared(last)) return false;
+    const added = run.slice(0, -1).map((l) => this.hold(l, this.fold(l), !isAnd));
+    added.push(this.hold(last, this.fold(last), isAnd));
+    const restValue = staticValue(this.foldChain(kind, rest));
+    for (let j = added.length - 1; j >= 0; j--) this.release(added[j]!);
+    return restValue === !isAnd;
+  }
+
   private bypass(kind: 'and' | 'or', items: readonly Cond[]): Cond[] {
     this.trying = true;
     try {
@@ -155,7 +173,7 @@ class Folder {
     const held: string[][] = [];
     for (let i = 0; i < out.length - 1; i++) {
       const item = out[i]!;
-      const literals = item.t === inner ? operands(item, inner) : [];
+      const literals = literalsOf(item, inner);
       const rest = out.slice(i + 1);
       // A rest that is constant on its own is `X or TRUE`'s business (foldChain), not the bypass's.
       if (
@@ -163,18 +181,9 @@ class Folder {
         literals.length <= MAX_BYPASS_ITEMS &&
         staticValue(this.foldChain(kind, rest)) === undefined
       ) {
-        for (let k = 1; k < literals.length; k++) {
-          if (literals.slice(k).some((l) => this.storesShared(l))) break;
-          const prefix = literals.slice(0, k);
-          // Where the run came out `!isAnd` (true for the `and` run of an `or` chain), does the rest too?
-          const added = prefix.map((p) => this.hold(p, this.fold(p), !isAnd));
-          const restValue = staticValue(this.foldChain(kind, rest));
-          for (let j = added.length - 1; j >= 0; j--) this.release(added[j]!);
-          if (restValue === !isAnd) {
-            out[i] = chainOf(inner, prefix);
-            break;
-          }
-        }
+        let keep = literals.length;
+        while (keep > 1 && this.leadsAlike(kind, literals.slice(0, keep), rest)) keep--;
+        if (keep < literals.length) out[i] = chainOf(inner, literals.slice(0, keep));
       }
       const folded = this.fold(out[i]!);
       held.push(this.hold(out[i]!, folded, isAnd));
@@ -358,6 +367,25 @@ function chainOf(kind: 'and' | 'or', items: readonly Cond[]): Cond {
   const a = chainOf(kind, items.slice(0, half));
   const b = chainOf(kind, items.slice(half));
   return kind === 'and' ? and(a, b) : or(a, b);
+}
+
+/**
+ * `c` as a chain of `kind`, as deep as it goes: nested chains of `kind` join it, and
+ * `not (a or b)` is read as `not a and not b` (dually for `or`), `not not a` as `a`.
+ */
+function literalsOf(c: Cond, kind: 'and' | 'or'): Cond[] {
+  const dual = kind === 'and' ? 'or' : 'and';
+  const out: Cond[] = [];
+  const visit = (x: Cond): void => {
+    if (x.t === kind) {
+      visit(x.a);
+      visit(x.b);
+    } else if (x.t === 'not' && x.a.t === dual) {
+      for (const y of operands(x.a, dual)) visit(y.t === 'not' ? y.a : not(y));
+    } else out.push(x);
+  };
+  visit(c);
+  return out;
 }
 
 /** The operands of a chain of `kind` nodes, left to right, whatever its grouping. */
