@@ -50,7 +50,14 @@ const BYPASS_BUDGET = 50_000;
  * may read what it stored, so libpcap keeps it too.
  */
 export function foldConstants(c: Cond): Cond {
+  // protochain's loop jumps backwards, and libpcap's optimizer needs an acyclic graph: gencode
+  // turns it off for the whole filter (no_optimize), so nothing folds.
+  if (hasProtochain(c)) return c;
   return new Folder(sharedSlots(c)).fold(c);
+}
+
+function hasProtochain(c: Cond): boolean {
+  return someLeaf(c, (leaf) => leaf.t === 'protochain');
 }
 
 class Folder {
@@ -242,17 +249,10 @@ class Folder {
 
   /** Whether `c` stores a scratch word that another part of the filter reads (see sharedSlots). */
   private storesShared(c: Cond): boolean {
-    switch (c.t) {
-      case 'atom':
-        return c.stmts.some((s) => isStore(s) && this.shared.has(s.k));
-      case 'not':
-        return this.storesShared(c.a);
-      case 'and':
-      case 'or':
-        return this.storesShared(c.a) || this.storesShared(c.b);
-      default:
-        return true;
-    }
+    return someLeaf(
+      c,
+      (leaf) => leaf.t !== 'atom' || leaf.stmts.some((s) => isStore(s) && this.shared.has(s.k)),
+    );
   }
 
   /** What holds on every path by which `c` comes out `value`. */
@@ -485,17 +485,23 @@ function sharedSlots(root: Cond): Set<number> {
   return shared;
 }
 
+/** Whether `c` stores to scratch memory (protochain and geneve's offsets do, as does every relation for its temporaries). */
 function storesScratch(c: Cond): boolean {
+  return someLeaf(c, (leaf) => leaf.t !== 'atom' || leaf.stmts.some(isStore));
+}
+
+type Leaf = Exclude<Cond, { t: 'and' | 'or' | 'not' }>;
+
+/** Whether `test` holds for some leaf of `c` (an atom, protochain or branch). */
+function someLeaf(c: Cond, test: (leaf: Leaf) => boolean): boolean {
   switch (c.t) {
-    case 'atom':
-      return c.stmts.some(isStore);
     case 'not':
-      return storesScratch(c.a);
+      return someLeaf(c.a, test);
     case 'and':
     case 'or':
-      return storesScratch(c.a) || storesScratch(c.b);
+      return someLeaf(c.a, test) || someLeaf(c.b, test);
     default:
-      return true;
+      return test(c);
   }
 }
 

@@ -111,19 +111,37 @@ function genLoad(st: GenState, proto: string, inst: Arth, size: number, addend =
   return inst;
 }
 
-function isImm(a: Arth, v?: number): boolean {
-  const first = a.s[0]!;
-  return a.s.length === 2 && first.code === (BPF.LD | BPF.IMM) && (v === undefined || first.k === v);
+/**
+ * What libpcap's optimizer refuses once it has folded the right operand to a constant
+ * (opt_stmt, fold_op): a division or modulus by zero, and a shift of a value that is not
+ * constant by more than 31 (`ip[0] / (1 - 1)`, `len >> -1`; a constant shifted that far folds
+ * to 0).
+ */
+function refuseFoldedOperand(op: string, a0: Arth, a1: Arth): void {
+  const right = valueOf(a1);
+  if (right === undefined) return;
+  if (op === '/' && right === 0) semanticError('division by zero');
+  if (op === '%' && right === 0) semanticError('modulus by zero');
+  if ((op === '<<' || op === '>>') && right > 31 && valueOf(a0) === undefined)
+    semanticError('shift by more than 31 bits');
+}
+
+/** The value an operand stores in its register, when its statements compute it from constants alone. */
+function valueOf(a: Arth): number | undefined {
+  return evalConstant(a.s)?.scratch.get(a.reg);
 }
 
 function genArth(st: GenState, op: string, a0: Arth, a1: Arth): Arth {
-  if (op === '/' && isImm(a1, 0)) semanticError('division by zero');
-  if (op === '%' && isImm(a1, 0)) semanticError('modulus by zero');
-  // libpcap looks only at the first statement of the shift amount: `1 << -32` (load 32, then
-  // negate) and `1 << 32 + 0` are refused like `1 << 32`, while `1 << -31` is accepted.
+  // libpcap looks only at the first statement of the right operand: `1 << -32` (load 32, then
+  // negate) and `1 << 32 + 0` are refused like `1 << 32`, while `1 << -31` is accepted; and
+  // `1 % 0 + 5` (`%` has no precedence, so the divisor is `0 + 5`) is a modulus by zero.
   const first = a1.s[0]!;
-  if ((op === '<<' || op === '>>') && first.code === (BPF.LD | BPF.IMM) && first.k > 31)
+  const loadsConstant = first.code === (BPF.LD | BPF.IMM);
+  if (op === '/' && loadsConstant && first.k === 0) semanticError('division by zero');
+  if (op === '%' && loadsConstant && first.k === 0) semanticError('modulus by zero');
+  if ((op === '<<' || op === '>>') && loadsConstant && first.k > 31)
     semanticError('shift by more than 31 bits');
+  refuseFoldedOperand(op, a0, a1);
   a0.s.push(
     ...a1.s,
     stmt(BPF.LDX | BPF.MEM, a1.reg),

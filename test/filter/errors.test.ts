@@ -43,6 +43,12 @@ test('semantic refusals have stable codes', () => {
     ['gateway foo', 1, 'FILTER_SEMANTIC'], // needs name resolution
     ['host example.com', 1, 'FILTER_SEMANTIC'],
     ['ip[0] / 0 > 1', 1, 'FILTER_SEMANTIC'],
+    // tcpdump 4.99.3 refuses these too: the divisor's first statement loads 0 (`%` has no
+    // precedence, so it is `0 + 5`), an operand that folds to 0, a shift amount that folds past 31
+    ['1 % 0 + 5 > 0', 1, 'FILTER_SEMANTIC'],
+    ['ip[0] / (1 - 1) > 0', 1, 'FILTER_SEMANTIC'],
+    ['len >> -1 > 0', 1, 'FILTER_SEMANTIC'],
+    ['ip[0] >> (1 << 5) > 0', 1, 'FILTER_SEMANTIC'],
     ['port 70000', 1, 'FILTER_SEMANTIC'],
     ['tcp port ssh and udp port ssh', 1, 'FILTER_SEMANTIC'], // ssh is tcp only in the services table
     ['ether host 00:11:22:33:44:55', 101, 'FILTER_NOT_APPLICABLE'],
