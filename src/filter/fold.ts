@@ -111,19 +111,23 @@ class Folder {
    * Folds the chain `items[0] <kind> items[1] <kind> …`: each item runs knowing that those
    * before it came out `kind === 'and'` (true for `and`, false for `or`). An item that folds to
    * that value drops out; one that folds to the other decides the chain, and the items before
-   * it go too unless they store to scratch memory.
+   * it go too, unless they store scratch words read elsewhere, or the deciding item computes
+   * arithmetic: libpcap drops X in `X or 1 == 1` and `X or not (igmp and pim)` but keeps it,
+   * loads and all, in `X or 3 & 1 != 0` and `X or 1 + 1 == 2` (tcpdump -d shows it).
    */
   private foldChain(kind: 'and' | 'or', items: readonly Cond[]): Cond {
     const isAnd = kind === 'and';
     const kept: Cond[] = [];
     const held: string[][] = [];
     let decided: boolean | undefined;
+    let decider: Cond | undefined;
     for (const item of items) {
       const folded = this.fold(item);
       const value = staticValue(folded);
       if (value === isAnd) continue;
       if (value !== undefined) {
         decided = value;
+        decider = item;
         break;
       }
       kept.push(folded);
@@ -131,7 +135,7 @@ class Folder {
     }
     for (let i = held.length - 1; i >= 0; i--) this.release(held[i]!);
     if (decided !== undefined) {
-      if (!kept.some(storesScratch)) return constCond(decided);
+      if (!kept.some((k) => this.storesShared(k)) && !computesArithmetic(decider!)) return constCond(decided);
       kept.push(constCond(decided));
     }
     if (kept.length === 0) return constCond(isAnd);
@@ -182,10 +186,12 @@ class Folder {
       const item = out[i]!;
       const literals = literalsOf(item, inner);
       const rest = out.slice(i + 1);
-      // A rest that is constant on its own is `X or TRUE`'s business (foldChain), not the bypass's.
+      // A rest that is constant on its own is `X or TRUE`'s business (foldChain), not the bypass's;
+      // where the rest computes arithmetic, libpcap keeps R (`ip[100] == 1 or (3 & 1 != 0 and ip)`).
       if (
         literals.length >= 2 &&
         literals.length <= MAX_BYPASS_ITEMS &&
+        !rest.some(computesArithmetic) &&
         staticValue(this.foldChain(kind, rest)) === undefined
       ) {
         let keep = literals.length;
@@ -491,6 +497,18 @@ function storesScratch(c: Cond): boolean {
 }
 
 type Leaf = Exclude<Cond, { t: 'and' | 'or' | 'not' }>;
+
+/** Whether `c` computes binary arithmetic (`3 & 1`: an ALU operation on X whose result is stored, as gen_arth emits). */
+function computesArithmetic(c: Cond): boolean {
+  return someLeaf(
+    c,
+    (leaf) =>
+      leaf.t === 'atom' &&
+      leaf.stmts.some(
+        (s, i) => (s.code & 0x07) === BPF.ALU && (s.code & BPF.X) !== 0 && leaf.stmts[i + 1]?.code === BPF.ST,
+      ),
+  );
+}
 
 /** Whether `test` holds for some leaf of `c` (an atom, protochain or branch). */
 function someLeaf(c: Cond, test: (leaf: Leaf) => boolean): boolean {

@@ -131,16 +131,24 @@ function valueOf(a: Arth): number | undefined {
   return evalConstant(a.s)?.scratch.get(a.reg);
 }
 
+/**
+ * What libpcap's gen_arth refuses: it looks only at the first statement of the right operand,
+ * which loads its leftmost number (a load's index comes first). So `1 << -32` (load 32, then
+ * negate) and `1 << 32 + 0` are refused like `1 << 32`, while `1 << -31` is accepted;
+ * `1 % 0 + 5` (`%` has no precedence: the divisor is `0 + 5`) and `len / ip[0]` (index 0)
+ * are a modulus and a division by zero; `len >> ether[40]` is a shift by more than 31.
+ */
+function refuseFirstStatement(op: string, right: ArithNode): void {
+  let first = right;
+  while (first.k === 'load' || first.k === 'neg' || first.k === 'bin')
+    first = first.k === 'load' ? first.index : first.a;
+  if (first.k !== 'num') return;
+  if (op === '/' && first.value === 0) semanticError('division by zero');
+  if (op === '%' && first.value === 0) semanticError('modulus by zero');
+  if ((op === '<<' || op === '>>') && first.value > 31) semanticError('shift by more than 31 bits');
+}
+
 function genArth(st: GenState, op: string, a0: Arth, a1: Arth): Arth {
-  // libpcap looks only at the first statement of the right operand: `1 << -32` (load 32, then
-  // negate) and `1 << 32 + 0` are refused like `1 << 32`, while `1 << -31` is accepted; and
-  // `1 % 0 + 5` (`%` has no precedence, so the divisor is `0 + 5`) is a modulus by zero.
-  const first = a1.s[0]!;
-  const loadsConstant = first.code === (BPF.LD | BPF.IMM);
-  if (op === '/' && loadsConstant && first.k === 0) semanticError('division by zero');
-  if (op === '%' && loadsConstant && first.k === 0) semanticError('modulus by zero');
-  if ((op === '<<' || op === '>>') && loadsConstant && first.k > 31)
-    semanticError('shift by more than 31 bits');
   refuseFoldedOperand(op, a0, a1);
   a0.s.push(
     ...a1.s,
@@ -187,6 +195,7 @@ function genArith(st: GenState, n: ArithNode): Arth {
       return a;
     }
     case 'bin':
+      refuseFirstStatement(n.op, n.b);
       return genArth(st, n.op, genArith(st, n.a), genArith(st, n.b));
   }
 }
