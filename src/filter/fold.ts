@@ -135,7 +135,8 @@ class Folder {
     }
     for (let i = held.length - 1; i >= 0; i--) this.release(held[i]!);
     if (decided !== undefined) {
-      if (!kept.some((k) => this.storesShared(k)) && !computesArithmetic(decider!)) return constCond(decided);
+      if (!kept.some((k) => this.storesShared(k)) && !hasArithmeticConstant(decider!))
+        return constCond(decided);
       kept.push(constCond(decided));
     }
     if (kept.length === 0) return constCond(isAnd);
@@ -186,12 +187,14 @@ class Folder {
       const item = out[i]!;
       const literals = literalsOf(item, inner);
       const rest = out.slice(i + 1);
-      // A rest that is constant on its own is `X or TRUE`'s business (foldChain), not the bypass's;
-      // where the rest computes arithmetic, libpcap keeps R (`ip[100] == 1 or (3 & 1 != 0 and ip)`).
+      // An item or a rest that is constant on its own is `X or TRUE`'s business (foldChain), not
+      // the bypass's (`host ::1 and 10.0.0.1` is false, not `host ::1`); where the rest computes
+      // arithmetic, libpcap keeps R (`ip[100] == 1 or (3 & 1 != 0 and ip)`).
       if (
         literals.length >= 2 &&
+        staticValue(this.fold(item)) === undefined &&
         literals.length <= MAX_BYPASS_ITEMS &&
-        !rest.some(computesArithmetic) &&
+        !rest.some(hasArithmeticConstant) &&
         staticValue(this.foldChain(kind, rest)) === undefined
       ) {
         let keep = literals.length;
@@ -498,15 +501,21 @@ function storesScratch(c: Cond): boolean {
 
 type Leaf = Exclude<Cond, { t: 'and' | 'or' | 'not' }>;
 
-/** Whether `c` computes binary arithmetic (`3 & 1`: an ALU operation on X whose result is stored, as gen_arth emits). */
-function computesArithmetic(c: Cond): boolean {
+/**
+ * Whether `c` holds a relation of constants that needs arithmetic to work out: an ALU
+ * operation on X, or a negation, whose result is stored (as gen_arth and gen_neg emit;
+ * `3 & 1 != 0`, `-1 != 0`). libpcap folds those later than the rest, and keeps what it
+ * would have dropped for a plain constant (`1 == 1`).
+ */
+function hasArithmeticConstant(c: Cond): boolean {
+  const computes = (s: Stmt): boolean =>
+    (s.code & 0x07) === BPF.ALU && ((s.code & BPF.X) !== 0 || (s.code & 0xf0) === BPF.NEG);
   return someLeaf(
     c,
     (leaf) =>
       leaf.t === 'atom' &&
-      leaf.stmts.some(
-        (s, i) => (s.code & 0x07) === BPF.ALU && (s.code & BPF.X) !== 0 && leaf.stmts[i + 1]?.code === BPF.ST,
-      ),
+      staticValue(leaf) !== undefined &&
+      leaf.stmts.some((s, i) => computes(s) && leaf.stmts[i + 1]?.code === BPF.ST),
   );
 }
 
