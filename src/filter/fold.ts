@@ -92,7 +92,8 @@ class Folder {
         return known === undefined ? c : constCond(known);
       }
       case 'not':
-        return not(this.fold(c.a));
+        // `not not X` is X: libpcap's gen_not swaps the branches twice.
+        return c.a.t === 'not' ? this.fold(c.a.a) : not(this.fold(c.a));
       case 'and':
       case 'or': {
         const known = this.treeValue(c);
@@ -379,8 +380,8 @@ function chainOf(kind: 'and' | 'or', items: readonly Cond[]): Cond {
 }
 
 /**
- * `c` as a chain of `kind`, as deep as it goes: nested chains of `kind` join it, and
- * `not (a or b)` is read as `not a and not b` (dually for `or`), `not not a` as `a`.
+ * `c` as a chain of `kind`, as deep as it goes: nested chains of `kind` join it,
+ * `not (a or b)` is read as `not a and not b` (dually for `or`), and `not not a` as `a`.
  */
 function literalsOf(c: Cond, kind: 'and' | 'or'): Cond[] {
   const dual = kind === 'and' ? 'or' : 'and';
@@ -389,6 +390,8 @@ function literalsOf(c: Cond, kind: 'and' | 'or'): Cond[] {
     if (x.t === kind) {
       visit(x.a);
       visit(x.b);
+    } else if (x.t === 'not' && x.a.t === 'not') {
+      visit(x.a.a);
     } else if (x.t === 'not' && x.a.t === dual) {
       for (const y of operands(x.a, dual)) visit(y.t === 'not' ? y.a : not(y));
     } else out.push(x);
@@ -399,6 +402,7 @@ function literalsOf(c: Cond, kind: 'and' | 'or'): Cond[] {
 
 /** The operands of a chain of `kind` nodes, left to right, whatever its grouping. */
 function operands(c: Cond, kind: 'and' | 'or'): Cond[] {
+  if (c.t === 'not' && c.a.t === 'not') return operands(c.a.a, kind);
   if (c.t !== kind) return [c];
   return [...operands(c.a, kind), ...operands(c.b, kind)];
 }
