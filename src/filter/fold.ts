@@ -4,7 +4,7 @@
  * accept on a short packet; to give tcpdump's verdicts, both back ends must run the program
  * libpcap would run, not the one gencode wrote.
  */
-import { BPF, constCond, not, staticValue, type Cond } from './ir.js';
+import { BPF, and, atom, constCond, evalConstant, not, staticValue, stmt, type Cond } from './ir.js';
 import {
   chainOf,
   hasArithmeticConstant,
@@ -64,7 +64,29 @@ export function foldConstants(c: Cond): Cond {
   // protochain's loop jumps backwards, and libpcap's optimizer needs an acyclic graph: gencode
   // turns it off for the whole filter (no_optimize), so nothing folds.
   if (hasProtochain(c)) return c;
-  return new Folder(sharedSlots(c)).fold(c);
+  return keepRootLoads(c, new Folder(sharedSlots(c)).fold(c));
+}
+
+/**
+ * libpcap's opt_root: when the first block's test goes, its statements move into the block
+ * that becomes first, unless that is a return. So the loads the filter started with still run
+ * (`(ip broadcast and arp dst 172.16.0.9) or len >= len` keeps `ldh [12]`, and rejects a
+ * frame too short for it), except where the whole filter folded to a constant.
+ */
+function keepRootLoads(original: Cond, folded: Cond): Cond {
+  if (staticValue(folded) !== undefined) return folded;
+  const first = firstAtom(original);
+  if (first === undefined || first === firstAtom(folded) || evalConstant(first.stmts) !== undefined)
+    return folded;
+  // Its statements, then a test that always holds: the loads run, the verdict is the folded one's.
+  const loads = atom([...first.stmts, stmt(BPF.LD | BPF.IMM, 0)], BPF.JMP | BPF.JEQ | BPF.K, 0);
+  return and(loads, folded);
+}
+
+/** The atom a condition runs first. */
+function firstAtom(c: Cond): Atom | undefined {
+  while (c.t === 'not' || c.t === 'and' || c.t === 'or') c = c.a;
+  return c.t === 'atom' ? c : undefined;
 }
 
 class Folder {
