@@ -2,7 +2,7 @@
  * What the folding asks of a condition tree: its chains as lists and back, which leaves
  * store or read scratch memory, whether it computes arithmetic or holds a protochain.
  */
-import { BPF, and, not, or, staticValue, type Cond, type Stmt } from './ir.js';
+import { BPF, and, not, or, type Cond, type Stmt } from './ir.js';
 
 export type Leaf = Exclude<Cond, { t: 'and' | 'or' | 'not' }>;
 
@@ -101,20 +101,17 @@ export function storesScratch(c: Cond): boolean {
 }
 
 /**
- * Whether `c` holds a relation of constants that needs arithmetic to work out: an ALU
- * operation on X, or a negation, whose result is stored (as gen_arth and gen_neg emit;
- * `3 & 1 != 0`, `-1 != 0`). libpcap folds those later than the rest, and keeps what it
- * would have dropped for a plain constant (`1 == 1`).
+ * Whether `c` computes arithmetic: an ALU operation on X, or a negation, whose result is
+ * stored (as gen_arth and gen_neg emit; `3 & 1`, `-1`). libpcap folds such code later than the
+ * rest, and keeps what it would have dropped before a plain constant (`X or 1 == 1`).
  */
-export function hasArithmeticConstant(c: Cond): boolean {
+export function computesArithmetic(c: Cond): boolean {
   const computes = (s: Stmt): boolean =>
     (s.code & 0x07) === BPF.ALU && ((s.code & BPF.X) !== 0 || (s.code & 0xf0) === BPF.NEG);
   return someLeaf(
     c,
     (leaf) =>
-      leaf.t === 'atom' &&
-      staticValue(leaf) !== undefined &&
-      leaf.stmts.some((s, i) => computes(s) && leaf.stmts[i + 1]?.code === BPF.ST),
+      leaf.t === 'atom' && leaf.stmts.some((s, i) => computes(s) && leaf.stmts[i + 1]?.code === BPF.ST),
   );
 }
 

@@ -7,7 +7,7 @@
 import { BPF, and, atom, constCond, evalConstant, not, staticValue, stmt, type Cond } from './ir.js';
 import {
   chainOf,
-  hasArithmeticConstant,
+  computesArithmetic,
   hasProtochain,
   isStore,
   literalsOf,
@@ -165,8 +165,7 @@ class Folder {
     }
     for (let i = held.length - 1; i >= 0; i--) this.release(held[i]!);
     if (decided !== undefined) {
-      if (!kept.some((k) => this.storesShared(k)) && !hasArithmeticConstant(decider!))
-        return constCond(decided);
+      if (this.dropsBefore(kept, decider!)) return constCond(decided);
       kept.push(constCond(decided));
     }
     if (kept.length === 0) return constCond(isAnd);
@@ -182,6 +181,19 @@ class Folder {
    * end while they can (`not (A or B)` is read as `not A and not B`); Y is the rest of the
    * chain.
    */
+  /**
+   * Whether the items before the one that decided a chain go (libpcap bypasses them): not when
+   * they store scratch words read elsewhere, nor when the decider computes arithmetic
+   * (`X or 3 & 1 != 0`, `X or -1 != 0`). While bypass tries an outcome, a relation (storing
+   * its temporaries) stays too: the decider is decided only on the path tried, and the
+   * relation's block is shared with the other paths (`port 53 || ether[0x40] > 0x40 || not
+   * host ::1` keeps `ether[0x40]`).
+   */
+  private dropsBefore(kept: readonly Cond[], decider: Cond): boolean {
+    if (kept.some((k) => this.storesShared(k)) || computesArithmetic(decider)) return false;
+    return !(this.trying && kept.some(storesScratch));
+  }
+
   /**
    * Whether the last of `run` (an `and` run in an `or` chain, or dually) leads to the same
    * place whichever way it comes out: the run's other literals held, and this one came out
@@ -224,7 +236,7 @@ class Folder {
         literals.length >= 2 &&
         staticValue(this.fold(item)) === undefined &&
         literals.length <= MAX_BYPASS_ITEMS &&
-        !rest.some(hasArithmeticConstant) &&
+        !rest.some(computesArithmetic) &&
         staticValue(this.foldChain(kind, rest)) === undefined
       ) {
         let keep = literals.length;
